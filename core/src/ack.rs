@@ -1,0 +1,1 @@
+//! Transmit window and receive cursor (being written).

@@ -1,0 +1,1 @@
+//! Wire protocol v1 frames (being written).

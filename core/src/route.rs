@@ -1,0 +1,1 @@
+//! Topic → address routing table (being written).

@@ -1,0 +1,3 @@
+//! liner-broker: blocking TCP peers and the Redis store behind the `Client` API.
+
+pub mod store;

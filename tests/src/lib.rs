@@ -1,0 +1,1 @@
+//! Test harness shared by liner's integration tests (being written).
