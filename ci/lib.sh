@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# ci/lib.sh: helpers shared by ci/install-deps, ci/test and the section scripts in ci/test.d/.
+#
+# Source it (`source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"` from a section) to get:
+#   REPO_ROOT        absolute path of the repository (the current directory is set to it)
+#   ci_note MSG      a progress line on stderr, prefixed so it stands out in long logs
+#   ci_die MSG       print "error: MSG" and exit 1
+#   ci_run CMD...    echo the command, then run it (the exit status is the command's)
+#   ci_need CMD HINT fail with HINT unless CMD is on PATH
+#   CI_SKIP          exit status a section uses to say "skipped" (it must print why first)
+#
+# Cargo builds use the default `target/` unless the caller set CARGO_TARGET_DIR.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+CI_SKIP=77
+
+# rustup installs into ~/.cargo/bin, which a non-login shell (CI) may not have on PATH.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+    PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+    export PATH
+fi
+
+ci_note() {
+    printf '[ci] %s\n' "$*" >&2
+}
+
+ci_die() {
+    printf '[ci] error: %s\n' "$*" >&2
+    exit 1
+}
+
+ci_run() {
+    printf '[ci] $ %s\n' "$*" >&2
+    "$@"
+}
+
+ci_need() {
+    command -v "$1" >/dev/null 2>&1 || ci_die "'$1' not found on PATH: $2"
+}
+
+cd "$REPO_ROOT" || exit 1

@@ -1,0 +1,12 @@
+# Host tests of the whole workspace: unit, property and integration tests (nextest when it is
+# installed, cargo test otherwise) plus doctests (nextest does not run those).
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+set -euo pipefail
+
+if cargo nextest --version >/dev/null 2>&1; then
+    ci_run cargo nextest run --workspace
+    ci_run cargo test --workspace --doc
+else
+    ci_note "cargo-nextest not installed: using cargo test"
+    ci_run cargo test --workspace
+fi
