@@ -1,1 +1,84 @@
-//! Redis store (being written).
+//! Redis store: liner's shared phone book (topic → TCP addresses), key allocation, listener
+//! cursors, the durable offline queues of at-least-once frames, and peer events over Pub/Sub.
+//!
+//! A [`Store`] owns one blocking connection with connect/read/write timeouts and is used from
+//! one thread at a time (`&mut self`); open one per thread with [`Store::try_clone`]. After
+//! Redis restarts, operations that are safe to repeat reconnect and retry once by themselves;
+//! the others (trimming a queue) report [`StoreError::ConnectionLost`] so the caller decides.
+//! The key layout lives in [`keys`]; events use their own connection, see [`EventSubscriber`].
+
+mod backlog;
+mod catalog;
+mod conn;
+mod cursor;
+mod error;
+mod events;
+mod key_alloc;
+pub mod keys;
+mod subscriber;
+
+pub use backlog::PeerBacklog;
+pub use conn::StoreTimeouts;
+pub use error::{SpillError, StoreError};
+pub use events::{PeerEvent, PeerEventKind};
+pub use subscriber::{EventNote, EventSubscriber};
+
+use conn::Link;
+
+/// One connection to the Redis store; see the module docs.
+pub struct Store {
+    link: Link,
+    /// Reused to build `RPUSH` commands so spilling does not allocate per frame.
+    push: redis::Cmd,
+}
+
+impl Store {
+    /// Connects to `url` and checks the server is Redis 6.2 or newer.
+    ///
+    /// Accepts `redis://[user:password@]host[:port][/db]` and unix sockets
+    /// (`redis+unix:///path/redis.sock`, `unix:///path/redis.sock?db=N`). Fails within
+    /// `timeouts.connect` (plus DNS) when the server is down.
+    pub fn connect(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
+        Ok(Self::with_link(Link::open(url, timeouts)?))
+    }
+
+    fn with_link(link: Link) -> Self {
+        Self {
+            link,
+            push: redis::Cmd::new(),
+        }
+    }
+
+    /// Opens another connection to the same server with the same settings (for another thread).
+    pub fn try_clone(&self) -> Result<Self, StoreError> {
+        let mut link = Link::from_client(self.link.client().clone(), self.link.timeouts());
+        link.connection()?;
+        Ok(Self::with_link(link))
+    }
+
+    /// Checks the server answers (reconnecting once if the kept connection broke).
+    pub fn ping(&mut self) -> Result<(), StoreError> {
+        self.link
+            .idempotent(|con| redis::cmd("PING").query::<String>(con))
+            .map(drop)
+    }
+
+    /// The logical database selected by the URL.
+    pub fn db(&self) -> i64 {
+        self.link.db()
+    }
+
+    /// A subscriber for peer events on its own connection (connected on first use).
+    pub fn event_subscriber(&self) -> EventSubscriber {
+        EventSubscriber::new(self.link.client().clone(), self.link.timeouts(), self.db())
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("addr", self.link.client().get_connection_info().addr())
+            .field("db", &self.db())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,277 @@
+//! Offline queues: `lnr_connection:{ck}:messages`, one LIST element per already-encoded wire
+//! frame (opaque bytes here), oldest first. The sender spills frames for an unreachable
+//! listener, later reads them back in batches, and trims them only once the listener acked.
+//!
+//! Frames must be distinct within a queue (each carries its own seq): after a connection break
+//! during a spill, the queue's tail tells whether the in-flight `RPUSH` took effect.
+
+use std::collections::BTreeMap;
+
+use redis::{Commands, Connection, RedisResult, Value};
+
+use super::error::SpillError;
+use super::{Store, StoreError, keys};
+
+/// Most frames per `RPUSH`: one round trip each, short enough not to stall the server.
+const SPILL_CHUNK_FRAMES: usize = 1000;
+/// Most payload bytes per `RPUSH` (a chunk closes after the frame that crosses this).
+const SPILL_CHUNK_BYTES: usize = 1 << 20;
+/// Keys asked for per `SCAN` step.
+const SCAN_COUNT: u64 = 1000;
+
+/// What one sender channel still has queued in Redis for one listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerBacklog {
+    /// The listener's unique name (from the connection key).
+    pub listener_unique: String,
+    /// The listener's last known address and topic, when the sender's hints and the catalog
+    /// still name them.
+    pub listener_addr: Option<String>,
+    /// The listener's topic (see `listener_addr`).
+    pub listener_topic: Option<String>,
+    /// The connection key of the channel.
+    pub connection_key: u64,
+    /// Frames waiting in `lnr_connection:{ck}:messages`.
+    pub count: u64,
+}
+
+impl Store {
+    /// Appends `frames`, in order, to the offline queue of `ck`; returns how many were stored.
+    ///
+    /// Frames go out in chunks of up to 1000 per `RPUSH` (one round trip each). A chunk in
+    /// flight when the connection breaks is checked against the queue's tail after one
+    /// reconnect and pushed again only if it is missing. On failure, `SpillError::stored`
+    /// frames from the start of the batch are in Redis; if even the check failed, the chunk
+    /// after them may also be there, and a retry can store it twice (the listener drops
+    /// duplicates by seq).
+    pub fn spill<'f>(
+        &mut self,
+        ck: u64,
+        frames: impl IntoIterator<Item = &'f [u8]>,
+    ) -> Result<usize, SpillError> {
+        let key = keys::messages(ck);
+        let mut frames = frames.into_iter().peekable();
+        let mut stored = 0;
+        while frames.peek().is_some() {
+            self.push.clear();
+            self.push.arg("RPUSH").arg(&key);
+            let (mut count, mut bytes) = (0, 0);
+            let mut last: &[u8] = &[];
+            while count < SPILL_CHUNK_FRAMES && bytes < SPILL_CHUNK_BYTES {
+                let Some(frame) = frames.next() else { break };
+                self.push.arg(frame);
+                (count, bytes, last) = (count + 1, bytes + frame.len(), frame);
+            }
+            self.push_chunk(&key, last)
+                .map_err(|error| SpillError { stored, error })?;
+            stored += count;
+        }
+        Ok(stored)
+    }
+
+    /// Sends the prepared `RPUSH`. A single `RPUSH` is atomic, so after a break either the
+    /// whole chunk is in the list (its tail is `last`) or none of it.
+    fn push_chunk(&mut self, key: &str, last: &[u8]) -> Result<(), StoreError> {
+        let (con, _) = self.link.connection()?;
+        let err = match self.push.query::<u64>(con) {
+            Ok(_) => return Ok(()),
+            Err(err) => self.link.fail(&err),
+        };
+        if !matches!(err, StoreError::ConnectionLost(_)) {
+            return Err(err);
+        }
+        let (con, _) = self.link.connection()?;
+        let checked = con.lindex::<_, Option<Vec<u8>>>(key, -1).and_then(|tail| {
+            if tail.as_deref() == Some(last) {
+                Ok(())
+            } else {
+                self.push.query::<u64>(con).map(drop)
+            }
+        });
+        checked.map_err(|e| self.link.fail(&e))
+    }
+
+    /// Number of frames in the offline queue of `ck`.
+    pub fn backlog_len(&mut self, ck: u64) -> Result<u64, StoreError> {
+        let key = keys::messages(ck);
+        self.link.idempotent(|con| con.llen(&key))
+    }
+
+    /// Replaces the contents of `out` with up to `count` frames of the queue of `ck`, starting
+    /// at index `start` (0 = oldest); returns how many were read. The queue is not changed.
+    pub fn read_backlog(
+        &mut self,
+        ck: u64,
+        start: usize,
+        count: usize,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<usize, StoreError> {
+        out.clear();
+        if count == 0 {
+            return Ok(0);
+        }
+        let key = keys::messages(ck);
+        let stop = start.saturating_add(count - 1);
+        let reply: Value = self.link.idempotent(|con| {
+            redis::cmd("LRANGE")
+                .arg(&key)
+                .arg(start)
+                .arg(stop)
+                .query(con)
+        })?;
+        let Value::Array(items) = reply else {
+            return Err(StoreError::Command(format!("LRANGE answered {reply:?}")));
+        };
+        for item in items {
+            match item {
+                // Moving the parsed buffer avoids copying the frame.
+                Value::BulkString(frame) => out.push(frame),
+                other => return Err(StoreError::Command(format!("LRANGE item {other:?}"))),
+            }
+        }
+        Ok(out.len())
+    }
+
+    /// Removes the `n` oldest frames of the queue of `ck` (the ones the listener acked).
+    ///
+    /// Not retried after a connection break, since a repeat would drop unacked frames: on
+    /// `ConnectionLost` re-read the queue head and trim what the listener's cursor covers.
+    pub fn trim_backlog(&mut self, ck: u64, n: usize) -> Result<(), StoreError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let key = keys::messages(ck);
+        self.link
+            .once(|con| con.ltrim::<_, ()>(&key, n as isize, -1))
+    }
+
+    /// Deletes every offline queue of the sender (`unique`, `src_topic`); returns how many
+    /// queues existed. Connection keys, cursors and last seqs stay, so seqs are never reused.
+    pub fn clear_stored_messages(
+        &mut self,
+        unique: &str,
+        src_topic: &str,
+    ) -> Result<u64, StoreError> {
+        self.link.idempotent(|con| {
+            let queues: Vec<String> = sender_connections(con, unique, src_topic)?
+                .into_iter()
+                .map(|(_, ck)| keys::messages(ck))
+                .collect();
+            if queues.is_empty() {
+                return Ok(0);
+            }
+            con.del(queues)
+        })
+    }
+
+    /// Total frames the sender (`unique`, `src_topic`) has queued in Redis for all listeners.
+    pub fn pending_count(&mut self, unique: &str, src_topic: &str) -> Result<u64, StoreError> {
+        self.link.idempotent(|con| {
+            let channels = sender_connections(con, unique, src_topic)?;
+            Ok(queue_lengths(con, &channels)?.into_iter().sum())
+        })
+    }
+
+    /// The sender's queued frames per listener, for listeners with at least one frame queued,
+    /// sorted by listener unique name.
+    pub fn pending_by_peer(
+        &mut self,
+        unique: &str,
+        src_topic: &str,
+    ) -> Result<Vec<PeerBacklog>, StoreError> {
+        self.link.idempotent(|con| {
+            let channels = sender_connections(con, unique, src_topic)?;
+            let lengths = queue_lengths(con, &channels)?;
+            if lengths.iter().all(|&count| count == 0) {
+                return Ok(Vec::new());
+            }
+            let mut locations = listener_locations(con, unique, src_topic)?;
+            let peers = channels
+                .into_iter()
+                .zip(lengths)
+                .filter(|(_, count)| *count > 0);
+            Ok(peers
+                .map(|((listener, ck), count)| {
+                    let (addr, topic) = locations.remove(&listener).unzip();
+                    PeerBacklog {
+                        listener_unique: listener,
+                        listener_addr: addr,
+                        listener_topic: topic,
+                        connection_key: ck,
+                        count,
+                    }
+                })
+                .collect())
+        })
+    }
+}
+
+/// (listener unique name, connection key) of every channel of the sender, sorted by name.
+fn sender_connections(
+    con: &mut Connection,
+    unique: &str,
+    src_topic: &str,
+) -> RedisResult<Vec<(String, u64)>> {
+    let pattern = keys::connection_keys_pattern(unique, src_topic);
+    let mut found: Vec<String> = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(SCAN_COUNT)
+            .query(con)?;
+        found.extend(batch);
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    // SCAN may return a key twice.
+    found.sort_unstable();
+    found.dedup();
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cks: Vec<Option<u64>> = redis::cmd("MGET").arg(&found).query(con)?;
+    Ok(found
+        .iter()
+        .zip(cks)
+        .filter_map(|(key, ck)| {
+            let listener = keys::listener_of_connection_key(key, unique, src_topic)?;
+            Some((listener.to_string(), ck?))
+        })
+        .collect())
+}
+
+/// `LLEN` of each channel's queue, in one round trip.
+fn queue_lengths(con: &mut Connection, channels: &[(String, u64)]) -> RedisResult<Vec<u64>> {
+    if channels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for (_, ck) in channels {
+        pipe.llen(keys::messages(*ck));
+    }
+    pipe.query(con)
+}
+
+/// Listener unique name → (address, topic) for the sender's reconnect hints that the catalog
+/// still confirms (the address is registered under that unique name).
+fn listener_locations(
+    con: &mut Connection,
+    unique: &str,
+    src_topic: &str,
+) -> RedisResult<BTreeMap<String, (String, String)>> {
+    let hints: BTreeMap<String, String> = con.hgetall(keys::sender_listeners(unique, src_topic))?;
+    let mut located = BTreeMap::new();
+    for (addr, topic) in hints {
+        let name: Option<String> = con.hget(keys::topic_addresses(&topic), &addr)?;
+        if let Some(name) = name {
+            located.entry(name).or_insert((addr, topic));
+        }
+    }
+    Ok(located)
+}

@@ -1,0 +1,135 @@
+//! The Redis key layout: the one place that knows how liner names its keys. Operators rely on
+//! these names (`redis-cli HGETALL lnr_topic:T:addr`), so they follow the seed exactly.
+//!
+//! | key | type | content |
+//! |---|---|---|
+//! | `lnr_topic:{topic}:addr` | HASH | published address → unique_name (the catalog) |
+//! | `lnr_topic:{topic}:key` | STRING | topic key (wire `topic_key`) |
+//! | `lnr_unique_key` | STRING | counter every topic and connection key is drawn from |
+//! | `lnr_connection:{unique}:{src_topic}:{listener}:key` | STRING | connection key `ck` |
+//! | `lnr_connection:{ck}:sender` | STRING | the sender's topic |
+//! | `lnr_connection:{ck}:mess_number` | STRING | listener cursor: last delivered seq |
+//! | `lnr_connection:{ck}:last_seq` | STRING | sender: last seq it assigned (liner addition) |
+//! | `lnr_connection:{ck}:messages` | LIST | offline frames, oldest first |
+//! | `lnr_sender:{unique}:{src_topic}:listener` | HASH | listener address → listener topic |
+//!
+//! Peer events travel on the Pub/Sub channel `lnr_events:{db}`: Pub/Sub ignores `SELECT`, so
+//! the database number keeps clients of different databases apart.
+
+/// Counter that topic keys and connection keys are allocated from.
+pub const UNIQUE_KEY_COUNTER: &str = "lnr_unique_key";
+
+/// Catalog of a topic: HASH published address → unique_name.
+pub fn topic_addresses(topic: &str) -> String {
+    format!("lnr_topic:{topic}:addr")
+}
+
+/// The topic's numeric key.
+pub fn topic_key(topic: &str) -> String {
+    format!("lnr_topic:{topic}:key")
+}
+
+/// The connection key of the channel sender (`unique`, `src_topic`) → listener `listener`.
+pub fn connection_key(unique: &str, src_topic: &str, listener: &str) -> String {
+    format!("{}{listener}:key", connection_key_prefix(unique, src_topic))
+}
+
+/// SCAN pattern matching every connection key of the sender (`unique`, `src_topic`).
+pub fn connection_keys_pattern(unique: &str, src_topic: &str) -> String {
+    let prefix = connection_key_prefix(unique, src_topic);
+    let mut pattern = String::with_capacity(prefix.len() + 8);
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push_str("*:key");
+    pattern
+}
+
+/// The listener name inside a key produced by [`connection_key`] for this sender.
+pub fn listener_of_connection_key<'k>(
+    key: &'k str,
+    unique: &str,
+    src_topic: &str,
+) -> Option<&'k str> {
+    key.strip_prefix(&connection_key_prefix(unique, src_topic))?
+        .strip_suffix(":key")
+}
+
+fn connection_key_prefix(unique: &str, src_topic: &str) -> String {
+    format!("lnr_connection:{unique}:{src_topic}:")
+}
+
+/// The sender topic of connection `ck`.
+pub fn connection_sender(ck: u64) -> String {
+    format!("lnr_connection:{ck}:sender")
+}
+
+/// The listener's cursor (last delivered seq) of connection `ck`.
+pub fn cursor(ck: u64) -> String {
+    format!("lnr_connection:{ck}:mess_number")
+}
+
+/// The last seq the sender assigned on connection `ck`.
+pub fn last_seq(ck: u64) -> String {
+    format!("lnr_connection:{ck}:last_seq")
+}
+
+/// The offline queue of connection `ck`.
+pub fn messages(ck: u64) -> String {
+    format!("lnr_connection:{ck}:messages")
+}
+
+/// Reconnect hints of the sender (`unique`, `src_topic`): HASH listener address → topic.
+pub fn sender_listeners(unique: &str, src_topic: &str) -> String {
+    format!("lnr_sender:{unique}:{src_topic}:listener")
+}
+
+/// Pub/Sub channel of peer events for clients of logical database `db`.
+pub fn events_channel(db: i64) -> String {
+    format!("lnr_events:{db}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_the_seed() {
+        assert_eq!(topic_addresses("t"), "lnr_topic:t:addr");
+        assert_eq!(topic_key("t"), "lnr_topic:t:key");
+        assert_eq!(
+            connection_key("u", "src", "l"),
+            "lnr_connection:u:src:l:key"
+        );
+        assert_eq!(connection_sender(7), "lnr_connection:7:sender");
+        assert_eq!(cursor(7), "lnr_connection:7:mess_number");
+        assert_eq!(messages(7), "lnr_connection:7:messages");
+        assert_eq!(last_seq(7), "lnr_connection:7:last_seq");
+        assert_eq!(sender_listeners("u", "src"), "lnr_sender:u:src:listener");
+    }
+
+    #[test]
+    fn pattern_escapes_glob_characters() {
+        assert_eq!(
+            connection_keys_pattern("u", "s"),
+            "lnr_connection:u:s:*:key"
+        );
+        assert_eq!(
+            connection_keys_pattern("u*", "s?"),
+            r"lnr_connection:u\*:s\?:*:key"
+        );
+    }
+
+    #[test]
+    fn extracts_listener_names() {
+        let key = connection_key("u", "s", "listener-1");
+        assert_eq!(
+            listener_of_connection_key(&key, "u", "s"),
+            Some("listener-1")
+        );
+        assert_eq!(listener_of_connection_key(&key, "u", "other"), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The events subscriber: a dedicated Pub/Sub connection on `lnr_events:{db}` that hands each
+//! peer event to a callback, survives Redis restarts (reconnect with backoff, resubscribe),
+//! and stops promptly when asked. Meant to run on a thread of its own.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::{Client, Value};
+
+use super::conn::{self, StoreTimeouts, non_zero};
+use super::{PeerEvent, StoreError, keys};
+
+/// First wait before reconnecting after the subscription broke; doubles up to the maximum.
+const RECONNECT_DELAY_MIN: Duration = Duration::from_millis(50);
+const RECONNECT_DELAY_MAX: Duration = Duration::from_secs(2);
+/// After this long without traffic the subscriber pings, so a silently dead connection is
+/// noticed instead of waiting forever.
+const LIVENESS_PING_AFTER: Duration = Duration::from_secs(5);
+
+/// What the subscriber reports to its callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventNote {
+    /// The subscription is active. After a `Lost`, events may have been missed and Redis may
+    /// have restarted empty: re-read the catalog and re-register what this client publishes.
+    Subscribed,
+    /// A peer event (undecodable messages are skipped).
+    Event(PeerEvent),
+    /// The subscription broke or could not be made; reported once per outage, retried with
+    /// backoff until the next `Subscribed`.
+    Lost(StoreError),
+}
+
+/// Subscriber of peer events; see the module docs. Obtained from `Store::event_subscriber`.
+#[derive(Debug, Clone)]
+pub struct EventSubscriber {
+    client: Client,
+    timeouts: StoreTimeouts,
+    channel: String,
+}
+
+impl EventSubscriber {
+    pub(crate) fn new(client: Client, timeouts: StoreTimeouts, db: i64) -> Self {
+        Self {
+            client,
+            timeouts,
+            channel: keys::events_channel(db),
+        }
+    }
+
+    /// Delivers notes to `on_note` until `stop` is set, which is checked at least every
+    /// `poll` (also the granularity of reconnect waits).
+    pub fn run(&self, stop: &AtomicBool, poll: Duration, mut on_note: impl FnMut(EventNote)) {
+        let mut delay = RECONNECT_DELAY_MIN;
+        let mut in_outage = false;
+        while !stop.load(Ordering::Acquire) {
+            let mut note = |n: EventNote| {
+                if n == EventNote::Subscribed {
+                    (delay, in_outage) = (RECONNECT_DELAY_MIN, false);
+                }
+                on_note(n);
+            };
+            let Err(err) = self.listen(stop, poll, &mut note) else {
+                return;
+            };
+            if !in_outage {
+                in_outage = true;
+                on_note(EventNote::Lost(err));
+            }
+            sleep_unless_stopped(stop, delay, poll);
+            delay = (delay * 2).min(RECONNECT_DELAY_MAX);
+        }
+    }
+
+    /// One subscription: `Ok` when stopped, `Err` when it broke or could not be made.
+    fn listen(
+        &self,
+        stop: &AtomicBool,
+        poll: Duration,
+        on_note: &mut impl FnMut(EventNote),
+    ) -> Result<(), StoreError> {
+        let lost = |e: redis::RedisError| StoreError::from_command(&e);
+        let mut con = conn::connect(&self.client, self.timeouts)?;
+        let mut pubsub = con.as_pubsub();
+        pubsub.subscribe(&self.channel).map_err(lost)?;
+        on_note(EventNote::Subscribed);
+        let mut last_traffic = Instant::now();
+        while !stop.load(Ordering::Acquire) {
+            pubsub
+                .set_read_timeout(Some(non_zero(poll)))
+                .map_err(lost)?;
+            match pubsub.get_message() {
+                Ok(msg) => {
+                    last_traffic = Instant::now();
+                    if let Some(event) = PeerEvent::decode(msg.get_payload_bytes()) {
+                        on_note(EventNote::Event(event));
+                    }
+                }
+                Err(e) if e.is_timeout() => {
+                    if last_traffic.elapsed() >= LIVENESS_PING_AFTER {
+                        // A ping answer may be slower than `poll`: wait the full I/O timeout.
+                        let io = Some(non_zero(self.timeouts.io));
+                        pubsub.set_read_timeout(io).map_err(lost)?;
+                        pubsub.ping::<Value>().map_err(lost)?;
+                        last_traffic = Instant::now();
+                    }
+                }
+                Err(e) => return Err(lost(e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sleep_unless_stopped(stop: &AtomicBool, total: Duration, slice: Duration) {
+    let until = Instant::now() + total;
+    let slice = non_zero(slice);
+    while !stop.load(Ordering::Acquire) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(slice));
+    }
+}
