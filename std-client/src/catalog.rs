@@ -1,0 +1,130 @@
+//! The client's side of the catalog: registering the topics it listens on, and turning a
+//! topic's catalog rows into routes and outbound peers (allocating connection keys and
+//! restoring each peer's backlog length and sequence numbers from Redis).
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use crate::error::Error;
+use crate::log::log;
+use crate::peer::OutPeer;
+use crate::registry::RouteRow;
+use crate::shared::Shared;
+use crate::status::StatusKind;
+use crate::store::{PeerEvent, PeerEventKind, Store};
+
+/// Resolves a catalog address (`ip:port` or `host:port`).
+pub(crate) fn resolve(addr: &str) -> Option<SocketAddr> {
+    addr.parse()
+        .ok()
+        .or_else(|| addr.to_socket_addrs().ok()?.next())
+}
+
+/// Announces a change of one of this client's catalog rows to the other peers.
+pub(crate) fn announce(shared: &Shared, store: &mut Store, kind: PeerEventKind, topic: &str) {
+    let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
+        return;
+    };
+    let event = PeerEvent {
+        kind,
+        topic: topic.to_string(),
+        addr: addr.to_string(),
+        unique_name: shared.unique_name.clone(),
+    };
+    if let Err(e) = store.publish_event(&event) {
+        log!("announcing {} of '{topic}' failed: {e}", kind.as_str());
+    }
+}
+
+/// Registers one topic this client listens on: its key and its catalog row.
+pub(crate) fn register_topic(shared: &Shared, store: &mut Store, topic: &str) -> Result<(), Error> {
+    let key = store.topic_key(topic)?;
+    shared
+        .own_topics
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, topic);
+    if let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) {
+        store.register(topic, &addr.to_string(), &shared.unique_name)?;
+    }
+    Ok(())
+}
+
+/// Registers every topic this client listens on and announces it (at `run`, and again
+/// when Redis came back empty).
+pub(crate) fn register_all(shared: &Shared, store: &mut Store) {
+    let topics = shared.listening_topics();
+    for topic in &topics {
+        match register_topic(shared, store, topic) {
+            Ok(()) => announce(shared, store, PeerEventKind::Connected, topic),
+            Err(e) => {
+                let message = format!("registering '{topic}' failed: {e}");
+                log!("{message}");
+                shared.report(StatusKind::ListenerStoreError, topic, "", &message);
+            }
+        }
+    }
+}
+
+/// Removes this client's catalog rows and announces it (at `stop`).
+pub(crate) fn unregister_all(shared: &Shared, store: &mut Store) {
+    let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
+        return;
+    };
+    for topic in shared.listening_topics() {
+        if let Err(e) = store.unregister(&topic, &addr.to_string()) {
+            log!("unregistering '{topic}' failed: {e}");
+        }
+        announce(shared, store, PeerEventKind::Disconnected, &topic);
+    }
+}
+
+/// Loads the catalog rows of `topic` into routes, creating peers for new listeners.
+/// Returns how many addresses the topic has.
+pub(crate) fn refresh_topic(shared: &Shared, store: &mut Store, topic: &str) -> Result<usize, Error> {
+    let key = store.topic_key(topic)?;
+    let mut rows = Vec::new();
+    for (addr_text, name) in store.addresses(topic)? {
+        if name == shared.unique_name {
+            continue;
+        }
+        let Some(addr) = resolve(&addr_text) else {
+            log!("catalog row '{addr_text}' of '{topic}' is not an address; skipped");
+            continue;
+        };
+        let peer = match shared.registry.peer_named(&name) {
+            Some(peer) => peer,
+            None => new_peer(shared, store, &name)?,
+        };
+        store.remember_listener(&shared.unique_name, &shared.topic, &addr_text, topic)?;
+        rows.push(RouteRow { addr, peer });
+    }
+    let had_routes = shared.registry.knows_topic(topic);
+    shared.registry.set_routes(topic, key, &rows)?;
+    if rows.is_empty() && had_routes {
+        shared.report(StatusKind::SenderRouteLost, topic, "", "no address left");
+    }
+    for row in &rows {
+        row.peer.lock().connect_now = true;
+    }
+    shared.wake_sender();
+    Ok(rows.len())
+}
+
+/// Creates the outbound peer of listener `name`, resuming its numbering and backlog.
+fn new_peer(
+    shared: &Shared,
+    store: &mut Store,
+    name: &str,
+) -> Result<std::sync::Arc<OutPeer>, Error> {
+    let ck = store.connection_key(&shared.unique_name, &shared.topic, name)?;
+    let backlog = store.backlog_len(ck)?;
+    let own_tail = store.load_last_seq(ck)?;
+    let cursor = store.load_cursor(ck)?;
+    let next_seq = liner_core::ack::resume_next_seq(own_tail, cursor);
+    let config = &shared.config;
+    shared.registry.add_peer(name, config.max_peers, |id| {
+        let peer = OutPeer::new(id, name.to_string(), ck, config.window_bytes, next_seq);
+        peer.lock().redis_len = backlog;
+        peer
+    })
+}

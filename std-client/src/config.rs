@@ -1,0 +1,92 @@
+//! Client configuration: capacities and timeouts, fixed when a client is created.
+//!
+//! RAM of a running client is dominated by the buffers sized here (see docs/using-redis.md,
+//! "Memory"): per outbound peer one transmit window (`window_bytes`) plus, only while a Redis
+//! backlog drains, a second one; per inbound connection one receive buffer
+//! (`recv_buffer_bytes`).
+
+use std::time::Duration;
+
+/// Capacities and timeouts of one client. Start from `Config::default()` and override fields.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Bytes of the transmit window per outbound peer: encoded frames waiting to be written
+    /// or acknowledged.
+    pub window_bytes: usize,
+    /// Bytes of the receive buffer per inbound connection.
+    pub recv_buffer_bytes: usize,
+    /// Largest payload accepted by `send_to` and from the wire. Messages bigger than the
+    /// window or receive buffer take the slow path (a one-off buffer for that message).
+    pub max_message_size: usize,
+    /// Most outbound peers and most inbound connections, each.
+    pub max_peers: usize,
+    /// TCP connect timeout to a peer.
+    pub connect_timeout: Duration,
+    /// A connection with no byte received for this long (despite pings) is declared dead.
+    pub liveness_timeout: Duration,
+    /// Idle time after which a ping is sent.
+    pub ping_interval: Duration,
+    /// How long `send_to` waits for room in a full window before failing with `Busy`.
+    pub send_timeout: Duration,
+    /// The listener acks after this many delivered messages at the latest…
+    pub ack_batch: u32,
+    /// …or after this delay.
+    pub ack_delay: Duration,
+    /// First reconnect delay; it doubles (with jitter) up to `reconnect_max`.
+    pub reconnect_min: Duration,
+    /// Largest reconnect delay.
+    pub reconnect_max: Duration,
+    /// Frames read from a Redis backlog per round trip when draining.
+    pub drain_batch: usize,
+    /// Connect, read and write timeout of Redis connections.
+    pub redis_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            window_bytes: 1 << 20,
+            recv_buffer_bytes: 256 << 10,
+            max_message_size: 64 << 20,
+            max_peers: 256,
+            connect_timeout: Duration::from_millis(1000),
+            liveness_timeout: Duration::from_millis(5000),
+            ping_interval: Duration::from_millis(1000),
+            send_timeout: Duration::from_millis(2000),
+            ack_batch: 512,
+            ack_delay: Duration::from_millis(2),
+            reconnect_min: Duration::from_millis(20),
+            reconnect_max: Duration::from_millis(2000),
+            drain_batch: 2000,
+            redis_timeout: Duration::from_millis(2000),
+        }
+    }
+}
+
+impl Config {
+    /// Checks the values make sense together; the text says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        let min_buf = liner_core::frame::LEN_PREFIX + liner_core::frame::MAX_HEADER_LEN + 1;
+        if self.window_bytes < min_buf {
+            return Err(format!("window_bytes must be at least {min_buf}"));
+        }
+        if self.recv_buffer_bytes < min_buf {
+            return Err(format!("recv_buffer_bytes must be at least {min_buf}"));
+        }
+        if self.max_message_size == 0 || self.max_message_size > u32::MAX as usize / 2 {
+            return Err("max_message_size must be between 1 and 2 GiB".into());
+        }
+        if self.max_peers == 0 || self.drain_batch == 0 || self.ack_batch == 0 {
+            return Err("max_peers, drain_batch and ack_batch must be positive".into());
+        }
+        if self.reconnect_min > self.reconnect_max {
+            return Err("reconnect_min must not exceed reconnect_max".into());
+        }
+        Ok(())
+    }
+
+    /// Largest body length accepted from the wire: the biggest message plus its header.
+    pub(crate) fn max_body_len(&self) -> usize {
+        self.max_message_size + liner_core::frame::MAX_HEADER_LEN
+    }
+}

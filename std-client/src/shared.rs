@@ -1,0 +1,109 @@
+//! State shared by a client's API handle and its threads: identity, configuration, peers
+//! and routes, own topics, the job queue, wake-ups and the status sink.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::config::Config;
+use crate::jobs::{Job, JobQueue};
+use crate::registry::Registry;
+use crate::status::{StatusKind, StatusSink};
+
+/// Token of the sender thread's waker.
+pub(crate) const OUT_WAKE: mio::Token = mio::Token(usize::MAX);
+/// Token of the listener thread's waker.
+pub(crate) const IN_WAKE: mio::Token = mio::Token(usize::MAX - 1);
+
+/// Topics this client listens on (its own and subscribed ones), by wire key.
+#[derive(Default)]
+pub(crate) struct OwnTopics {
+    by_key: HashMap<u64, Arc<str>>,
+}
+
+impl OwnTopics {
+    pub fn insert(&mut self, key: u64, topic: &str) {
+        self.by_key.insert(key, Arc::from(topic));
+    }
+
+    /// Name of a topic key this client listens (or listened) on.
+    pub fn name(&self, key: u64) -> Option<&Arc<str>> {
+        self.by_key.get(&key)
+    }
+}
+
+/// Listener cursors waiting to be persisted by the store worker (latest value wins).
+#[derive(Default)]
+pub(crate) struct DirtyCursors {
+    pending: Mutex<(HashMap<u64, u64>, bool)>,
+}
+
+impl DirtyCursors {
+    /// Records `cursor` for `ck`; queues one persist job per batch of updates.
+    pub fn mark(&self, jobs: &JobQueue, ck: u64, cursor: u64) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.0.insert(ck, cursor);
+        if !pending.1 {
+            pending.1 = true;
+            jobs.push(Job::PersistCursors);
+        }
+    }
+
+    /// Moves the pending cursors into `into` (reused buffer).
+    pub fn take(&self, into: &mut Vec<(u64, u64)>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        into.clear();
+        into.extend(pending.0.drain());
+        pending.1 = false;
+    }
+}
+
+/// Everything a client's threads share.
+pub(crate) struct Shared {
+    pub config: Config,
+    pub unique_name: String,
+    pub topic: String,
+    pub status: StatusSink,
+    pub jobs: JobQueue,
+    pub registry: Registry,
+    pub own_topics: RwLock<OwnTopics>,
+    pub cursors: DirtyCursors,
+    /// Wakes the sender thread (valid across runs: its `Poll` lives in the client).
+    pub out_waker: mio::Waker,
+    /// Wakes the listener thread.
+    pub in_waker: mio::Waker,
+    /// Cleared by `stop`; every thread exits soon after.
+    pub running: AtomicBool,
+    /// The address published in the catalog while running.
+    pub published: RwLock<Option<SocketAddr>>,
+    /// Topics this client listens on: its own first, then subscriptions.
+    pub listening: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    /// Wakes the sender thread; a failed wake only delays I/O to the next timer tick.
+    pub fn wake_sender(&self) {
+        let _ = self.out_waker.wake();
+    }
+
+    /// A copy of the topics this client listens on.
+    pub fn listening_topics(&self) -> Vec<String> {
+        self.listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn wake_listener(&self) {
+        let _ = self.in_waker.wake();
+    }
+
+    pub fn report(&self, kind: StatusKind, topic: &str, peer: &str, message: &str) {
+        self.status.report(kind, topic, peer, message);
+    }
+}

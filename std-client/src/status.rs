@@ -1,0 +1,72 @@
+//! Status notifications: the kinds of the C ABI (`LNR_PEER_CONNECTED` …) and the
+//! per-client callback slot that library threads report through.
+
+use std::sync::{Arc, RwLock};
+
+/// What happened; values are part of the C ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum StatusKind {
+    /// An outbound connection to a peer completed its handshake.
+    PeerConnected = 1,
+    /// An outbound connection to a peer was lost or refused.
+    PeerDisconnected = 2,
+    /// A peer registered an address under a topic this client follows.
+    PeerSubscribed = 3,
+    /// A peer removed its address from a topic this client follows.
+    PeerUnsubscribed = 4,
+    /// A topic this client sends to has no address left.
+    SenderRouteLost = 5,
+    /// Spilling to or draining from the Redis store failed.
+    SenderStoreError = 6,
+    /// Writing to a peer failed, or a peer sent something malformed.
+    SenderSendError = 7,
+    /// The listener could not persist or load a cursor.
+    ListenerStoreError = 8,
+    /// A peer's window stayed full for the send timeout.
+    SenderBusy = 9,
+}
+
+/// One status report handed to the callback.
+#[derive(Debug, Clone, Copy)]
+pub struct Status<'a> {
+    /// What happened.
+    pub kind: StatusKind,
+    /// The topic concerned ("" when none).
+    pub topic: &'a str,
+    /// The peer address or name concerned ("" when none).
+    pub peer: &'a str,
+    /// Human-readable detail.
+    pub message: &'a str,
+}
+
+/// The user's status callback.
+pub type StatusCallback = Arc<dyn Fn(&Status<'_>) + Send + Sync>;
+
+/// The callback slot of one client; it can be replaced before or after `run`.
+#[derive(Default)]
+pub(crate) struct StatusSink {
+    callback: RwLock<Option<StatusCallback>>,
+}
+
+impl StatusSink {
+    pub(crate) fn set(&self, callback: Option<StatusCallback>) {
+        *self.callback.write().unwrap_or_else(|p| p.into_inner()) = callback;
+    }
+
+    pub(crate) fn report(&self, kind: StatusKind, topic: &str, peer: &str, message: &str) {
+        let callback = self
+            .callback
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(callback) = callback {
+            callback(&Status {
+                kind,
+                topic,
+                peer,
+                message,
+            });
+        }
+    }
+}
