@@ -154,3 +154,152 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Data, MAX_HEADER_LEN, encode};
+
+    fn data(seq: u64, payload: &[u8]) -> Frame<'_> {
+        Frame::Data(Data {
+            seq,
+            topic_key: 5,
+            flags: 0,
+            payload,
+        })
+    }
+
+    /// `frames` encoded back to back into `out`; returns the length used.
+    fn stream(frames: &[Frame<'_>], out: &mut [u8]) -> usize {
+        frames
+            .iter()
+            .fold(0, |at, frame| at + encode(frame, &mut out[at..]).unwrap())
+    }
+
+    #[test]
+    fn yields_frames_in_order_then_waits() {
+        let frames = [data(1, b"one"), Frame::Ping(9), data(2, b""), Frame::Bye];
+        let mut bytes = [0u8; 64];
+        let len = stream(&frames, &mut bytes);
+        let mut decoder = Decoder::new([0u8; 64], 1024);
+        assert_eq!(decoder.feed(&bytes[..len]), len);
+        for expected in frames {
+            assert_eq!(decoder.next_frame(), Ok(Some(expected)));
+        }
+        assert_eq!(decoder.next_frame(), Ok(None));
+        assert_eq!(decoder.buffered(), 0);
+    }
+
+    #[test]
+    fn byte_at_a_time_through_a_small_buffer() {
+        let frames = [
+            data(1, &[1; 20]),
+            Frame::Ack(1),
+            data(2, &[2; 20]),
+            Frame::Pong(3),
+        ];
+        let mut bytes = [0u8; 128];
+        let len = stream(&frames, &mut bytes);
+        // Room for the largest frame only: compaction must keep making space.
+        let mut decoder = Decoder::new([0u8; 30], 1024);
+        let mut seen = 0;
+        for byte in &bytes[..len] {
+            assert_eq!(decoder.feed(core::slice::from_ref(byte)), 1);
+            if let Some(frame) = decoder.next_frame().unwrap() {
+                assert_eq!(frame, frames[seen]);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, frames.len());
+    }
+
+    #[test]
+    fn too_long_is_found_from_the_prefix_alone() {
+        let mut decoder = Decoder::new([0u8; 64], 100);
+        decoder.feed(&101u32.to_le_bytes()[..3]);
+        assert_eq!(decoder.next_frame(), Ok(None));
+        decoder.feed(&101u32.to_le_bytes()[3..]);
+        let too_long = DecodeError::TooLong { len: 101, max: 100 };
+        assert_eq!(decoder.next_frame(), Err(too_long));
+        // Sticky: later bytes change nothing.
+        decoder.feed(b"\x02\0\0\0\x06\x00");
+        assert_eq!(decoder.next_frame(), Err(too_long));
+    }
+
+    #[test]
+    fn unknown_kind_is_found_from_the_first_body_byte() {
+        let mut decoder = Decoder::new([0u8; 64], 1 << 20);
+        decoder.feed(&50_000u32.to_le_bytes());
+        assert_eq!(decoder.next_frame(), Ok(None));
+        decoder.feed(&[0xee]);
+        assert_eq!(decoder.next_frame(), Err(DecodeError::UnknownKind(0xee)));
+    }
+
+    #[test]
+    fn body_errors_are_sticky_too() {
+        let mut decoder = Decoder::new([0u8; 64], 64);
+        decoder.feed(b"\x02\0\0\0\x03\x09\x01\0\0\0\x08");
+        let unknown = DecodeError::UnknownRejectReason(9);
+        assert_eq!(decoder.next_frame(), Err(unknown));
+        assert_eq!(decoder.next_frame(), Err(unknown));
+    }
+
+    #[test]
+    fn spare_mut_compacts_and_commit_buffers() {
+        let mut bytes = [0u8; 64];
+        let len = stream(&[Frame::Ack(7), Frame::Ping(8)], &mut bytes);
+        let mut decoder = Decoder::new([0u8; 12], 64);
+        let first = 7; // Ack(7) (6 bytes) plus one byte of the Ping
+        decoder.spare_mut()[..first].copy_from_slice(&bytes[..first]);
+        decoder.commit(first);
+        assert_eq!(decoder.next_frame(), Ok(Some(Frame::Ack(7))));
+        assert_eq!(decoder.spare_mut().len(), 11);
+        let spare = decoder.spare_mut();
+        spare[..len - first].copy_from_slice(&bytes[first..len]);
+        decoder.commit(len - first);
+        assert_eq!(decoder.next_frame(), Ok(Some(Frame::Ping(8))));
+    }
+
+    #[test]
+    fn read_from_reads_into_spare_space() {
+        let mut bytes = [0u8; 64];
+        let len = stream(&[data(3, b"abc"), Frame::Bye], &mut bytes);
+        let mut reader: &[u8] = &bytes[..len];
+        // Smaller than the stream (16 bytes) but larger than its largest frame (11 bytes).
+        let mut decoder = Decoder::new([0u8; 12], 64);
+        let mut frames = 0;
+        loop {
+            while let Some(frame) = decoder.next_frame().unwrap() {
+                assert_eq!(frame, [data(3, b"abc"), Frame::Bye][frames]);
+                frames += 1;
+            }
+            if decoder.read_from(&mut reader).unwrap() == 0 {
+                break;
+            }
+        }
+        assert_eq!(frames, 2);
+        assert_eq!(decoder.buffered(), 0);
+    }
+
+    #[test]
+    fn oversized_frames_move_to_a_bigger_buffer() {
+        let payload = [0x42; 100];
+        let mut bytes = [0u8; 128];
+        let len = stream(&[data(1, &payload), Frame::Ack(1)], &mut bytes);
+        let mut small = [0u8; LEN_PREFIX + MAX_HEADER_LEN / 8];
+        let mut big = [0u8; 256];
+        let mut decoder = Decoder::new(&mut small[..], 1000);
+        let taken = decoder.feed(&bytes[..len]);
+        assert_eq!(decoder.next_frame(), Ok(None));
+        assert_eq!(
+            decoder.oversized_pending(),
+            Some(LEN_PREFIX + 4 + payload.len())
+        );
+        let old = decoder.replace_buffer(&mut big[..]);
+        assert_eq!(old.len(), taken);
+        assert_eq!(decoder.oversized_pending(), None);
+        decoder.feed(&bytes[taken..len]);
+        assert_eq!(decoder.next_frame(), Ok(Some(data(1, &payload))));
+        assert_eq!(decoder.next_frame(), Ok(Some(Frame::Ack(1))));
+    }
+}
