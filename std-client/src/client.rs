@@ -1,0 +1,381 @@
+//! `Client`: construction and the run/stop lifecycle (binding, registering, starting and
+//! joining the client's threads). Sending lives in `client_send.rs`, catalog and store
+//! administration in `client_admin.rs`, the seed's bool/Option front end in `compat.rs`.
+
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::thread::JoinHandle;
+
+use crate::catalog;
+use crate::config::Config;
+use crate::error::{Error, ErrorCode};
+use crate::inbound::{self, ReceiveCallback};
+use crate::jobs::JobQueue;
+use crate::log::log;
+use crate::names::check_name;
+use crate::outbound;
+use crate::registry::Registry;
+use crate::shared::{IN_WAKE, OUT_WAKE, Shared};
+use crate::status::{StatusCallback, StatusSink};
+use crate::store::{Store, StoreTimeouts};
+use crate::worker;
+
+/// The threads of a running client.
+struct Running {
+    sender: JoinHandle<mio::Poll>,
+    listener: JoinHandle<mio::Poll>,
+    worker: JoinHandle<()>,
+    worker_stop: Arc<AtomicBool>,
+    events: JoinHandle<()>,
+    events_stop: Arc<AtomicBool>,
+}
+
+/// What is kept between runs: the pollers (their wakers live in `Shared`) or the threads.
+enum Lifecycle {
+    Stopped { sender: mio::Poll, listener: mio::Poll },
+    Running(Running),
+    /// Transient while `run`/`stop` hand the pollers over.
+    Moving,
+}
+
+/// A liner peer: listens on its topic, sends to others, backed by a Redis store.
+pub struct Client {
+    pub(crate) shared: Arc<Shared>,
+    /// Redis connection of API calls (and the template cloned for the threads).
+    pub(crate) store: Mutex<Store>,
+    lifecycle: Mutex<Lifecycle>,
+    bind: String,
+    bound: RwLock<Option<SocketAddr>>,
+    advertise: RwLock<Option<String>>,
+    pub(crate) last_error: Mutex<(ErrorCode, String)>,
+}
+
+impl Client {
+    /// Creates a client with the default `Config`; see [`Client::open`].
+    pub fn new_redis(unique_name: &str, topic: &str, bind: &str, redis_url: &str) -> Option<Client> {
+        match Client::open(unique_name, topic, bind, redis_url, Config::default()) {
+            Ok(client) => Some(client),
+            Err(e) => {
+                log!("cannot create client '{unique_name}': {e}");
+                None
+            }
+        }
+    }
+
+    /// Alias of [`Client::new_redis`] (Redis is the default backend).
+    pub fn new(unique_name: &str, topic: &str, bind: &str, redis_url: &str) -> Option<Client> {
+        Client::new_redis(unique_name, topic, bind, redis_url)
+    }
+
+    /// Creates a client: checks the names, connects to Redis (failing within
+    /// `config.redis_timeout` when it is down). Nothing is bound or registered until `run`.
+    pub fn open(
+        unique_name: &str,
+        topic: &str,
+        bind: &str,
+        redis_url: &str,
+        config: Config,
+    ) -> Result<Client, Error> {
+        check_name("unique_name", unique_name)?;
+        check_name("topic", topic)?;
+        crate::names::check_topic(topic)?;
+        if bind.trim().is_empty() {
+            return Err(Error::InvalidArg("bind address is empty".into()));
+        }
+        config.validate().map_err(Error::InvalidArg)?;
+        let timeouts = StoreTimeouts {
+            connect: config.redis_timeout.min(std::time::Duration::from_secs(1)),
+            io: config.redis_timeout,
+        };
+        let store = Store::connect(redis_url, timeouts)?;
+        let sender = mio::Poll::new().map_err(|e| Error::Startup(e.to_string()))?;
+        let listener = mio::Poll::new().map_err(|e| Error::Startup(e.to_string()))?;
+        let out_waker = mio::Waker::new(sender.registry(), OUT_WAKE)
+            .map_err(|e| Error::Startup(e.to_string()))?;
+        let in_waker = mio::Waker::new(listener.registry(), IN_WAKE)
+            .map_err(|e| Error::Startup(e.to_string()))?;
+        let shared = Shared {
+            jobs: JobQueue::with_capacity(4 * config.max_peers + 16),
+            config,
+            unique_name: unique_name.to_string(),
+            topic: topic.to_string(),
+            status: StatusSink::default(),
+            registry: Registry::new(),
+            own_topics: RwLock::default(),
+            cursors: Default::default(),
+            out_waker,
+            in_waker,
+            running: AtomicBool::new(false),
+            published: RwLock::new(None),
+            listening: Mutex::new(vec![topic.to_string()]),
+        };
+        Ok(Client {
+            shared: Arc::new(shared),
+            store: Mutex::new(store),
+            lifecycle: Mutex::new(Lifecycle::Stopped { sender, listener }),
+            bind: bind.to_string(),
+            bound: RwLock::new(None),
+            advertise: RwLock::new(None),
+            last_error: Mutex::new((ErrorCode::Ok, String::new())),
+        })
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// This client's unique name.
+    pub fn unique_name(&self) -> &str {
+        &self.shared.unique_name
+    }
+
+    /// This client's source topic.
+    pub fn topic(&self) -> &str {
+        &self.shared.topic
+    }
+
+    /// The configuration the client was created with.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Whether `run` succeeded and `stop` was not called since.
+    pub fn is_running(&self) -> bool {
+        self.shared.is_running()
+    }
+
+    /// Sets (or clears) the status callback; allowed before or after `run`.
+    pub fn set_status_callback(&self, callback: Option<StatusCallback>) {
+        self.shared.status.set(callback);
+    }
+
+    /// The address the listener is bound to (kept after `stop`), once `run` bound it.
+    pub fn bound_listen_addr(&self) -> Option<String> {
+        self.bound
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .map(|a| a.to_string())
+    }
+
+    /// The address published in the catalog, while running.
+    pub fn published_addr(&self) -> Option<String> {
+        self.shared
+            .published
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .map(|a| a.to_string())
+    }
+
+    /// The address set with `try_set_advertise_addr`, if any.
+    pub fn advertise_addr(&self) -> Option<String> {
+        self.advertise
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Publishes `addr` instead of the bound address (NAT, containers); port 0 is replaced
+    /// by the bound port. Only while stopped. `None` goes back to the bound address.
+    pub fn try_set_advertise_addr(&self, addr: Option<&str>) -> Result<(), Error> {
+        if self.is_running() {
+            return Err(Error::AlreadyRunning);
+        }
+        if let Some(addr) = addr {
+            let valid = addr
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+            if !valid {
+                return Err(Error::InvalidArg(format!(
+                    "advertise address '{addr}' is not host:port"
+                )));
+            }
+        }
+        *self.advertise.write().unwrap_or_else(|p| p.into_inner()) = addr.map(str::to_string);
+        Ok(())
+    }
+
+    /// Binds, registers in the catalog and starts the client's threads; `on_message(to,
+    /// from, payload)` runs on the listener thread. Idempotent: `Ok` if already running.
+    pub fn try_run<F>(&self, on_message: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, &str, &[u8]) + Send + 'static,
+    {
+        let mut lifecycle = self.lifecycle.lock().unwrap_or_else(|p| p.into_inner());
+        let Lifecycle::Stopped { .. } = &*lifecycle else {
+            return Ok(());
+        };
+        let listener = self.bind_listener()?;
+        let bound = listener.local_addr().map_err(|e| Error::Bind(self.bind.clone(), e))?;
+        *self.bound.write().unwrap_or_else(|p| p.into_inner()) = Some(bound);
+        let published = self.publish_addr(bound)?;
+        let (worker_store, listener_store, events_store) = {
+            let store = self.store();
+            (store.try_clone()?, store.try_clone()?, store.try_clone()?)
+        };
+        let subscriber = self.store().event_subscriber();
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::Startup(e.to_string()))?;
+        let listener = mio::net::TcpListener::from_std(listener);
+
+        let Lifecycle::Stopped { sender, listener: listener_poll } =
+            std::mem::replace(&mut *lifecycle, Lifecycle::Moving)
+        else {
+            unreachable!("checked above");
+        };
+        let shared = &self.shared;
+        *shared.published.write().unwrap_or_else(|p| p.into_inner()) = Some(published);
+        shared.running.store(true, Ordering::Release);
+        let start = || -> std::io::Result<Running> {
+            let worker_stop = Arc::new(AtomicBool::new(false));
+            let events_stop = Arc::new(AtomicBool::new(false));
+            let callback: ReceiveCallback = Box::new(on_message);
+            Ok(Running {
+                worker: worker::spawn(shared.clone(), worker_store, worker_stop.clone())?,
+                sender: outbound::spawn(shared.clone(), sender)?,
+                listener: inbound::spawn(
+                    shared.clone(),
+                    listener_poll,
+                    listener,
+                    listener_store,
+                    callback,
+                )?,
+                events: crate::events::spawn(
+                    shared.clone(),
+                    subscriber,
+                    events_store,
+                    events_stop.clone(),
+                )?,
+                worker_stop,
+                events_stop,
+            })
+        };
+        let running = start().map_err(|e| {
+            // The pollers moved into threads that failed to start are lost; the client
+            // cannot run again, which the error says.
+            shared.running.store(false, Ordering::Release);
+            Error::Startup(format!("{e}; this client cannot be restarted"))
+        })?;
+        *lifecycle = Lifecycle::Running(running);
+        drop(lifecycle);
+
+        let mut store = self.store();
+        catalog::register_all(shared, &mut store);
+        self.follow_remembered_listeners(&mut store);
+        Ok(())
+    }
+
+    /// Re-creates peers this sender talked to before a restart, so their backlogs drain.
+    fn follow_remembered_listeners(&self, store: &mut Store) {
+        let hints = match store.listeners_of(&self.shared.unique_name, &self.shared.topic) {
+            Ok(hints) => hints,
+            Err(e) => {
+                log!("reading reconnect hints failed: {e}");
+                return;
+            }
+        };
+        let mut topics: Vec<String> = hints.into_iter().map(|(_, topic)| topic).collect();
+        topics.sort();
+        topics.dedup();
+        for topic in topics {
+            if let Err(e) = catalog::refresh_topic(&self.shared, store, &topic) {
+                log!("restoring routes of '{topic}' failed: {e}");
+            }
+        }
+    }
+
+    fn bind_listener(&self) -> Result<TcpListener, Error> {
+        // After a stop, bind the same address again so peers find us where they left us.
+        let previous = *self.bound.read().unwrap_or_else(|p| p.into_inner());
+        let result = match previous {
+            Some(addr) => TcpListener::bind(addr).or_else(|_| TcpListener::bind(&*self.bind)),
+            None => TcpListener::bind(&*self.bind),
+        };
+        result.map_err(|e| Error::Bind(self.bind.clone(), e))
+    }
+
+    fn publish_addr(&self, bound: SocketAddr) -> Result<SocketAddr, Error> {
+        let Some(advertise) = self.advertise_addr() else {
+            let mut addr = bound;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            return Ok(addr);
+        };
+        let mut addr = advertise
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| Error::InvalidArg(format!("cannot resolve '{advertise}'")))?;
+        if addr.port() == 0 {
+            addr.set_port(bound.port());
+        }
+        Ok(addr)
+    }
+
+    /// Unregisters from the catalog, persists cursors and parks unacked at-least-once
+    /// frames in Redis, joins the threads. Idempotent; `run` may be called again.
+    pub fn try_stop(&self) -> Result<(), Error> {
+        let mut lifecycle = self.lifecycle.lock().unwrap_or_else(|p| p.into_inner());
+        let Lifecycle::Running(_) = &*lifecycle else {
+            return Ok(());
+        };
+        catalog::unregister_all(&self.shared, &mut self.store());
+        let Lifecycle::Running(running) = std::mem::replace(&mut *lifecycle, Lifecycle::Moving)
+        else {
+            unreachable!("checked above");
+        };
+        self.shared.running.store(false, Ordering::Release);
+        self.shared.wake_sender();
+        self.shared.wake_listener();
+        let sender = join(running.sender, "sender");
+        let listener = join(running.listener, "listener");
+        running.worker_stop.store(true, Ordering::Release);
+        let _ = running.worker.join();
+        running.events_stop.store(true, Ordering::Release);
+        let _ = running.events.join();
+        self.save_last_seqs();
+        *self.shared.published.write().unwrap_or_else(|p| p.into_inner()) = None;
+        match (sender, listener) {
+            (Some(sender), Some(listener)) => {
+                *lifecycle = Lifecycle::Stopped { sender, listener };
+                Ok(())
+            }
+            _ => Err(Error::Startup(
+                "a client thread panicked; this client cannot be restarted".into(),
+            )),
+        }
+    }
+
+    /// Records every peer's last assigned seq so a restarted sender never reuses one.
+    fn save_last_seqs(&self) {
+        let mut peers = Vec::new();
+        self.shared.registry.snapshot(&mut peers);
+        let mut store = self.store();
+        for peer in peers {
+            let tail = peer.lock().seq.tail();
+            if tail > 0 {
+                if let Err(e) = store.save_last_seq(peer.ck, tail) {
+                    log!("saving last seq for {} failed: {e}", peer.name);
+                }
+            }
+        }
+    }
+}
+
+fn join(handle: JoinHandle<mio::Poll>, what: &str) -> Option<mio::Poll> {
+    match handle.join() {
+        Ok(poll) => Some(poll),
+        Err(_) => {
+            log!("the {what} thread panicked");
+            None
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.try_stop();
+    }
+}

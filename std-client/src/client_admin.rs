@@ -1,0 +1,103 @@
+//! Catalog and store administration of a client: subscriptions, route refreshes, catalog
+//! listings, pending-message counts and the `clear_*` operations.
+
+use crate::catalog::{self, announce, refresh_topic};
+use crate::client::Client;
+use crate::error::Error;
+use crate::names::check_topic;
+use crate::store::{PeerBacklog, PeerEventKind};
+
+impl Client {
+    /// Listens on `topic` too (registers this client's address under it). Allowed before
+    /// `run` (registered at `run`) or after.
+    pub fn try_subscribe(&self, topic: &str) -> Result<(), Error> {
+        check_topic(topic)?;
+        {
+            let mut listening = self.shared.listening.lock().unwrap_or_else(|p| p.into_inner());
+            if listening.iter().any(|t| t == topic) {
+                return Ok(());
+            }
+            listening.push(topic.to_string());
+        }
+        if self.is_running() {
+            let mut store = self.store();
+            catalog::register_topic(&self.shared, &mut store, topic)?;
+            announce(&self.shared, &mut store, PeerEventKind::Subscribed, topic);
+        }
+        Ok(())
+    }
+
+    /// Stops listening on a subscribed topic and removes this client's catalog row for it.
+    pub fn try_unsubscribe(&self, topic: &str) -> Result<(), Error> {
+        check_topic(topic)?;
+        if topic == self.shared.topic {
+            return Err(Error::InvalidArg(format!(
+                "'{topic}' is this client's own topic, not a subscription"
+            )));
+        }
+        {
+            let mut listening = self.shared.listening.lock().unwrap_or_else(|p| p.into_inner());
+            let before = listening.len();
+            listening.retain(|t| t != topic);
+            if listening.len() == before {
+                return Err(Error::InvalidArg(format!("not subscribed to '{topic}'")));
+            }
+        }
+        if let Some(addr) = self.published_addr() {
+            let mut store = self.store();
+            store.unregister(topic, &addr)?;
+            announce(&self.shared, &mut store, PeerEventKind::Unsubscribed, topic);
+        }
+        Ok(())
+    }
+
+    /// Reloads the addresses of `topic` from the catalog; returns how many there are.
+    pub fn try_refresh_address_topic(&self, topic: &str) -> Result<usize, Error> {
+        check_topic(topic)?;
+        refresh_topic(&self.shared, &mut self.store(), topic)
+    }
+
+    /// The catalog rows of `topic`: (address, unique name).
+    pub fn try_list_addresses(&self, topic: &str) -> Result<Vec<(String, String)>, Error> {
+        crate::names::check_name("topic", topic)?;
+        Ok(self.store().addresses(topic)?)
+    }
+
+    /// At-least-once messages of this sender parked in Redis, all listeners together.
+    pub fn try_pending_count(&self) -> Result<u64, Error> {
+        let shared = &self.shared;
+        Ok(self.store().pending_count(&shared.unique_name, &shared.topic)?)
+    }
+
+    /// The same per listener.
+    pub fn try_pending_by_peer(&self) -> Result<Vec<PeerBacklog>, Error> {
+        let shared = &self.shared;
+        Ok(self.store().pending_by_peer(&shared.unique_name, &shared.topic)?)
+    }
+
+    /// Deletes this sender's parked messages. Only while stopped.
+    pub fn try_clear_stored_messages(&self) -> Result<(), Error> {
+        if self.is_running() {
+            return Err(Error::ClearWhileRunning);
+        }
+        let shared = &self.shared;
+        self.store()
+            .clear_stored_messages(&shared.unique_name, &shared.topic)?;
+        let mut peers = Vec::new();
+        shared.registry.snapshot(&mut peers);
+        for peer in peers {
+            let mut st = peer.lock();
+            st.redis_len = 0;
+            st.redis_read = 0;
+        }
+        Ok(())
+    }
+
+    /// Deletes every catalog row of this client's own topic. Only while stopped.
+    pub fn try_clear_addresses_of_topic(&self) -> Result<(), Error> {
+        if self.is_running() {
+            return Err(Error::ClearWhileRunning);
+        }
+        Ok(self.store().clear_addresses_of_topic(&self.shared.topic)?)
+    }
+}

@@ -1,0 +1,82 @@
+//! Sending: `try_send_to` (one listener of a topic, round-robin) and `try_send_all` (every
+//! listener). The hot path takes two short locks (routes, then the peer) and makes no heap
+//! allocation: the frame is encoded straight into the peer's transmit window.
+
+use std::time::Instant;
+
+use crate::catalog::refresh_topic;
+use crate::client::Client;
+use crate::error::Error;
+use crate::names::check_topic;
+use crate::peer::OutPeer;
+use crate::status::StatusKind;
+
+impl Client {
+    /// Sends `payload` to one listener of `topic` (round-robin over its addresses).
+    /// `Ok` means accepted: in the peer's window, or parked in Redis when the peer is away
+    /// (at-least-once), or dropped and counted (best-effort to an unreachable peer).
+    pub fn try_send_to(&self, topic: &str, payload: &[u8], at_least_once: bool) -> Result<(), Error> {
+        self.check_send(topic, payload)?;
+        let (peer, key) = self.shared.registry.pick(topic)?;
+        self.enqueue(&peer, topic, key, payload, at_least_once)
+    }
+
+    /// Sends `payload` to every listener registered under `topic`.
+    pub fn try_send_all(&self, topic: &str, payload: &[u8], at_least_once: bool) -> Result<(), Error> {
+        self.check_send(topic, payload)?;
+        let (peers, key) = self.shared.registry.all(topic)?;
+        let mut first_error = None;
+        for peer in &peers {
+            if let Err(e) = self.enqueue(peer, topic, key, payload, at_least_once) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn check_send(&self, topic: &str, payload: &[u8]) -> Result<(), Error> {
+        if !self.is_running() {
+            return Err(Error::NotRunning);
+        }
+        check_topic(topic)?;
+        if topic == self.shared.topic {
+            return Err(Error::SelfTopic(topic.to_string()));
+        }
+        let max = self.shared.config.max_message_size;
+        if payload.is_empty() || payload.len() > max {
+            return Err(Error::InvalidArg(format!(
+                "payload is {} bytes; it must be 1..={max}",
+                payload.len()
+            )));
+        }
+        if !self.shared.registry.knows_topic(topic) {
+            // First send to this topic: load its routes once (the slow path).
+            refresh_topic(&self.shared, &mut self.store(), topic)?;
+        }
+        Ok(())
+    }
+
+    fn enqueue(
+        &self,
+        peer: &OutPeer,
+        topic: &str,
+        key: u64,
+        payload: &[u8],
+        at_least_once: bool,
+    ) -> Result<(), Error> {
+        let shared = &self.shared;
+        let deadline = Instant::now() + shared.config.send_timeout;
+        match peer.enqueue(&shared.jobs, key, payload, at_least_once, deadline) {
+            Ok(true) => {
+                shared.wake_sender();
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(e @ Error::Busy(_)) => {
+                shared.report(StatusKind::SenderBusy, topic, &peer.name, &e.to_string());
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The events thread: follows peer events on Redis Pub/Sub and turns them into route
+//! refreshes, "connect now" hints and status reports; after Redis comes back it asks the
+//! worker to register this client again. Events are hints; the catalog stays the truth.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::catalog::refresh_topic;
+use crate::jobs::Job;
+use crate::log::log;
+use crate::shared::Shared;
+use crate::status::StatusKind;
+use crate::store::{EventNote, EventSubscriber, PeerEvent, PeerEventKind, Store};
+
+/// How often the thread checks its stop flag.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Starts the events thread; it runs until `stop` is set.
+pub(crate) fn spawn(
+    shared: Arc<Shared>,
+    subscriber: EventSubscriber,
+    mut store: Store,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("liner-events".into())
+        .spawn(move || {
+            let mut outage = false;
+            subscriber.run(&stop, POLL, |note| match note {
+                EventNote::Subscribed if outage => {
+                    outage = false;
+                    shared.jobs.push(Job::Reregister);
+                    for topic in shared.registry.topics() {
+                        if let Err(e) = refresh_topic(&shared, &mut store, &topic) {
+                            log!("refreshing '{topic}' after reconnect failed: {e}");
+                        }
+                    }
+                }
+                EventNote::Subscribed => {}
+                EventNote::Event(event) => on_event(&shared, &mut store, &event),
+                EventNote::Lost(e) => {
+                    outage = true;
+                    log!("peer events unavailable: {e}");
+                }
+            });
+        })
+}
+
+fn on_event(shared: &Shared, store: &mut Store, event: &PeerEvent) {
+    if event.unique_name == shared.unique_name || !shared.registry.knows_topic(&event.topic) {
+        return;
+    }
+    let peer = format!("{}@{}", event.unique_name, event.addr);
+    match event.kind {
+        PeerEventKind::Connected | PeerEventKind::Subscribed => {
+            if let Err(e) = refresh_topic(shared, store, &event.topic) {
+                log!("refreshing '{}' failed: {e}", event.topic);
+            }
+            if event.kind == PeerEventKind::Subscribed {
+                shared.report(StatusKind::PeerSubscribed, &event.topic, &peer, "subscribed");
+            }
+        }
+        PeerEventKind::Unsubscribed => {
+            if let Err(e) = refresh_topic(shared, store, &event.topic) {
+                log!("refreshing '{}' failed: {e}", event.topic);
+            }
+            shared.report(
+                StatusKind::PeerUnsubscribed,
+                &event.topic,
+                &peer,
+                "unsubscribed",
+            );
+        }
+        // A stopped peer keeps its route: at-least-once frames for it park in Redis.
+        PeerEventKind::Disconnected => {}
+    }
+}
