@@ -6,15 +6,22 @@
 //! frames and apply the resume rule. Receiver side: [`RxCursor`] drops duplicates, says
 //! when a cumulative Ack is due and gives the resume value for `Welcome`.
 //!
-//! # Reconnect, from the sender's side
+//! # Using the sender side
 //!
-//! 1. On `Welcome { cursor }`: `window.rewind()`, `window.ack(cursor)`, and
-//!    `seqs.resume(own_tail, cursor)`.
-//! 2. Write `window.unsent()`, call `window.mark_written(n)` with what the socket took.
-//! 3. On `Ack(s)`: `window.ack(s)`.
-//!
-//! When the peer is gone instead, park `window.unacked()` in the store, in order, then
-//! `window.clear()`.
+//! 1. Seqs come from one [`SeqCounter`] per connection key; after each
+//!    `Welcome { cursor }`, `seqs.resume(stored_tail, cursor)` (the counter never moves
+//!    back, so what it handed out itself needs no passing).
+//! 2. On `Welcome { cursor }` after a reconnect: `window.rewind()` and
+//!    `window.ack(cursor)` (either order).
+//! 3. Write `window.unsent()` (one slice, many frames) and call `window.mark_written(n)`
+//!    with what the socket took; on `Ack(s)` call `window.ack(s)`.
+//! 4. Peer gone: store `window.unacked()` in order, count `window.unwritten_best_effort()`
+//!    as dropped, then `window.clear()`.
+//! 5. Backlog drain: `push_encoded` each stored frame in order, then new frames. The
+//!    window only takes increasing seqs, so while a backlog is still being read, new
+//!    at-least-once frames must go behind it (in the store) — which is also what keeps
+//!    the channel FIFO. A stored frame may leave the store once `window.acked_seq()`
+//!    reaches its seq.
 
 mod cursor;
 mod error;

@@ -218,6 +218,12 @@ fn check(window: &TxWindow<Vec<u8>>, model: &Model) -> Result<(), TestCaseError>
     prop_assert_eq!(window.is_empty(), model.frames.is_empty());
     prop_assert_eq!(window.last_seq(), (model.last != 0).then_some(model.last));
     prop_assert_eq!(window.acked_seq(), model.acked);
+    let unwritten_best_effort = model
+        .frames
+        .iter()
+        .filter(|f| !f.at_least_once && f.written < f.bytes.len() && f.seq > model.acked)
+        .count();
+    prop_assert_eq!(window.unwritten_best_effort(), unwritten_best_effort);
     // The safety property, against the ledger rather than the model's frame list.
     let unacked: Vec<(u64, Vec<u8>)> = window
         .unacked()

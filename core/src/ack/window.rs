@@ -32,6 +32,8 @@
 //! has not been started is never written; one that is partly written is finished (the
 //! stream cannot be cut mid-frame) and freed once written.
 
+use core::fmt;
+
 use super::error::WindowError;
 use super::stored::{StoredFrame, StoredFrames, parse_data};
 use crate::frame::{
@@ -39,7 +41,7 @@ use crate::frame::{
 };
 
 /// Sender transmit window over caller storage (`[u8; N]`, `&mut [u8]`, `Vec<u8>` …).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TxWindow<B> {
     buf: B,
     /// Start of the oldest frame still kept.
@@ -52,6 +54,20 @@ pub struct TxWindow<B> {
     last: u64,
     /// Highest cumulative Ack accepted, never above `last`.
     acked: u64,
+}
+
+/// Positions and counters only: the stored bytes would drown them.
+impl<B: AsRef<[u8]>> fmt::Debug for TxWindow<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TxWindow")
+            .field("capacity", &self.buf.as_ref().len())
+            .field("head", &self.head)
+            .field("sent", &self.sent)
+            .field("tail", &self.tail)
+            .field("last", &self.last)
+            .field("acked", &self.acked)
+            .finish()
+    }
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
@@ -166,6 +182,18 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         self.frames()
             .filter(move |frame| frame.at_least_once && frame.seq > acked)
             .map(|frame| (frame.seq, frame.bytes))
+    }
+
+    /// How many best-effort frames are not completely written (nor acked): the ones
+    /// [`TxWindow::clear`] drops, to count as lost when the peer is gone.
+    pub fn unwritten_best_effort(&self) -> usize {
+        let mut end = self.head;
+        self.frames()
+            .filter(|frame| {
+                end += frame.len();
+                !frame.at_least_once && end > self.sent && frame.seq > self.acked
+            })
+            .count()
     }
 
     /// Forgets everything, including the last seq and the ack level, as if new: after the
