@@ -34,7 +34,14 @@ pub struct Decoder<B> {
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
     /// A decoder over `buf` refusing bodies longer than `max_body_len`, which may exceed
     /// the buffer's capacity (see [`oversized_pending`](Self::oversized_pending)).
+    ///
+    /// # Panics
+    /// If `buf` is shorter than [`LEN_PREFIX`]: it could never hold a length prefix.
     pub fn new(buf: B, max_body_len: usize) -> Self {
+        assert!(
+            buf.as_ref().len() >= LEN_PREFIX,
+            "decoder buffer shorter than LEN_PREFIX"
+        );
         Self {
             buf,
             start: 0,
@@ -131,14 +138,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
     /// buffer.
     ///
     /// # Panics
-    /// If `new` is smaller than [`buffered`](Self::buffered).
+    /// If `new` is smaller than [`buffered`](Self::buffered) or than [`LEN_PREFIX`].
     pub fn replace_buffer(&mut self, mut new: B) -> B {
         let pending = &self.buf.as_ref()[self.start..self.end];
         let dest = new.as_mut();
-        assert!(
-            dest.len() >= pending.len(),
-            "replacement buffer smaller than buffered bytes"
-        );
+        let needed = pending.len().max(LEN_PREFIX);
+        assert!(dest.len() >= needed, "replacement buffer too small");
         dest[..pending.len()].copy_from_slice(pending);
         self.end = pending.len();
         self.start = 0;

@@ -299,6 +299,17 @@ fn decoder_refuses_overlong_names_and_auth() {
 }
 
 #[test]
+fn non_minimal_varints_are_accepted_as_documented() {
+    assert_eq!(parse_body(b"\x05\x80\x00"), Ok(Frame::Ack(0)));
+    assert_eq!(
+        parse_body(b"\x05\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+        Ok(Frame::Ack(u64::MAX))
+    );
+    let overflow = b"\x05\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02";
+    assert_eq!(parse_body(overflow), Err(DecodeError::Malformed));
+}
+
+#[test]
 fn parse_frame_waits_for_whole_frames_but_not_for_a_bad_kind() {
     let bytes = b"\x06\0\0\0\x04\x01\x02\x01hi";
     for cut in 0..bytes.len() {
@@ -309,4 +320,20 @@ fn parse_frame_waits_for_whole_frames_but_not_for_a_bad_kind() {
         Err(DecodeError::UnknownKind(0x2a))
     );
     assert_eq!(parse_frame(b"\0\0\0\0"), Err(DecodeError::Truncated));
+}
+
+/// The 100-byte Data example of docs/wire-protocol.md.
+#[test]
+fn documented_data_example() {
+    let payload: [u8; 100] = core::array::from_fn(|i| i as u8);
+    let data = Data {
+        seq: 1000,
+        topic_key: 3,
+        flags: FLAG_AT_LEAST_ONCE,
+        payload: &payload,
+    };
+    let (out, n) = encode_to_array::<128>(&Frame::Data(data));
+    assert_eq!(n, 109);
+    assert_eq!(&out[..9], b"\x69\0\0\0\x04\xe8\x07\x03\x01");
+    assert_eq!(&out[9..n], &payload);
 }
