@@ -1,0 +1,52 @@
+//! Redis restarted empty on the same port: running clients register again and traffic
+//! resumes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Received, client, payload};
+use liner_tests::{RedisServer, unique_prefix};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn clients_re_register_and_traffic_resumes_after_redis_restarts_empty() {
+    let mut redis = RedisServer::start_local();
+    let p = unique_prefix();
+    let topic = format!("{p}survivor");
+    let listener = client(redis.url(), &format!("{p}listener"), &topic);
+    let received = Received::default();
+    assert!(listener.run(received.callback()));
+    let sender = client(redis.url(), &format!("{p}sender"), &format!("{p}sender"));
+    assert!(sender.run(|_, _, _| {}));
+    for seq in 0..100 {
+        assert!(sender.send_to(&topic, &payload(seq, 100), true));
+    }
+    assert!(received.wait_for(100, WAIT));
+
+    redis.restart_empty();
+    // The catalog row comes back once the listener notices the restart.
+    assert!(
+        common::wait_until(WAIT, || listener
+            .list_addresses(&topic)
+            .is_some_and(|rows| !rows.is_empty())),
+        "the listener did not register again"
+    );
+    for seq in 100..200 {
+        assert!(sender.send_to(&topic, &payload(seq, 100), true), "{}", sender.last_error_message());
+    }
+    assert!(received.wait_for(200, WAIT), "got {}", received.len());
+    // A newcomer finds the listener through the rebuilt catalog.
+    let newcomer = client(redis.url(), &format!("{p}newcomer"), &format!("{p}newcomer"));
+    assert!(newcomer.run(|_, _, _| {}));
+    assert!(newcomer.send_to(&topic, &payload(1000, 100), true), "{}", newcomer.last_error_message());
+    assert!(received.wait_for(201, WAIT));
+    let mut seqs = received.seqs();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 201);
+    newcomer.stop();
+    sender.stop();
+    listener.stop();
+}

@@ -1,0 +1,82 @@
+//! Helpers shared by the client integration tests: collecting what a listener receives and
+//! building sequence-numbered payloads.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use liner_broker::Client;
+
+/// A payload of `len` bytes (at least 8) whose first 8 bytes carry `seq`.
+pub fn payload(seq: u64, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xA5; len.max(8)];
+    bytes[..8].copy_from_slice(&seq.to_le_bytes());
+    bytes
+}
+
+/// The seq carried by a payload made with [`payload`].
+pub fn seq_of(payload: &[u8]) -> u64 {
+    u64::from_le_bytes(payload[..8].try_into().expect("payload shorter than 8 bytes"))
+}
+
+/// Seqs a listener received, in arrival order.
+#[derive(Clone, Default)]
+pub struct Received(Arc<Mutex<Vec<u64>>>);
+
+impl Received {
+    /// A receive callback recording seqs into this collector.
+    pub fn callback(&self) -> impl FnMut(&str, &str, &[u8]) + Send + 'static {
+        let sink = self.0.clone();
+        move |_, _, payload| sink.lock().unwrap().push(seq_of(payload))
+    }
+
+    /// Reserves room for `n` seqs so recording does not allocate.
+    pub fn reserve(&self, n: usize) {
+        self.0.lock().unwrap().reserve(n);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    pub fn seqs(&self) -> Vec<u64> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` messages arrived; false after `timeout`.
+    pub fn wait_for(&self, n: usize, timeout: Duration) -> bool {
+        wait_until(timeout, || self.len() >= n)
+    }
+}
+
+/// Waits until `done()` holds; false after `timeout`.
+pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    true
+}
+
+/// A client on `url` bound to an ephemeral loopback port, panicking with the reason.
+pub fn client(url: &str, unique: &str, topic: &str) -> Client {
+    Client::new_redis(unique, topic, "127.0.0.1:0", url)
+        .unwrap_or_else(|| panic!("client {unique} could not be created on {url}"))
+}
+
+/// Asserts `seqs` is exactly `expected` in order, with a short diagnosis otherwise.
+pub fn assert_exactly_in_order(seqs: &[u64], expected: impl Iterator<Item = u64>) {
+    let expected: Vec<u64> = expected.collect();
+    if seqs != expected {
+        let first_diff = seqs.iter().zip(&expected).position(|(a, b)| a != b);
+        panic!(
+            "received {} messages, expected {}; first difference at index {first_diff:?}",
+            seqs.len(),
+            expected.len()
+        );
+    }
+}
