@@ -9,21 +9,23 @@
 
 mod backlog;
 mod catalog;
-mod conn;
 mod cursor;
+mod endpoint;
 mod error;
 mod events;
 mod key_alloc;
 pub mod keys;
+mod link;
 mod subscriber;
 
 pub use backlog::PeerBacklog;
-pub use conn::StoreTimeouts;
+pub use endpoint::StoreTimeouts;
 pub use error::{SpillError, StoreError};
 pub use events::{PeerEvent, PeerEventKind};
 pub use subscriber::{EventNote, EventSubscriber};
 
-use conn::Link;
+use endpoint::Endpoint;
+use link::Link;
 
 /// One connection to the Redis store; see the module docs.
 pub struct Store {
@@ -39,21 +41,21 @@ impl Store {
     /// (`redis+unix:///path/redis.sock`, `unix:///path/redis.sock?db=N`). Fails within
     /// `timeouts.connect` (plus DNS) when the server is down.
     pub fn connect(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
-        Ok(Self::with_link(Link::open(url, timeouts)?))
+        Self::open(Endpoint::parse(url, timeouts)?)
     }
 
-    fn with_link(link: Link) -> Self {
-        Self {
+    fn open(endpoint: Endpoint) -> Result<Self, StoreError> {
+        let mut link = Link::new(endpoint);
+        link.connection()?;
+        Ok(Self {
             link,
             push: redis::Cmd::new(),
-        }
+        })
     }
 
     /// Opens another connection to the same server with the same settings (for another thread).
     pub fn try_clone(&self) -> Result<Self, StoreError> {
-        let mut link = Link::from_client(self.link.client().clone(), self.link.timeouts());
-        link.connection()?;
-        Ok(Self::with_link(link))
+        Self::open(self.link.endpoint().clone())
     }
 
     /// Checks the server answers (reconnecting once if the kept connection broke).
@@ -65,19 +67,19 @@ impl Store {
 
     /// The logical database selected by the URL.
     pub fn db(&self) -> i64 {
-        self.link.db()
+        self.link.endpoint().db()
     }
 
     /// A subscriber for peer events on its own connection (connected on first use).
     pub fn event_subscriber(&self) -> EventSubscriber {
-        EventSubscriber::new(self.link.client().clone(), self.link.timeouts(), self.db())
+        EventSubscriber::new(self.link.endpoint().clone())
     }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("addr", self.link.client().get_connection_info().addr())
+            .field("addr", self.link.endpoint().addr())
             .field("db", &self.db())
             .finish_non_exhaustive()
     }

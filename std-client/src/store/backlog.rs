@@ -72,7 +72,7 @@ impl Store {
     /// Sends the prepared `RPUSH`. A single `RPUSH` is atomic, so after a break either the
     /// whole chunk is in the list (its tail is `last`) or none of it.
     fn push_chunk(&mut self, key: &str, last: &[u8]) -> Result<(), StoreError> {
-        let (con, _) = self.link.connection()?;
+        let con = self.link.connection()?;
         let err = match self.push.query::<u64>(con) {
             Ok(_) => return Ok(()),
             Err(err) => self.link.fail(&err),
@@ -80,7 +80,7 @@ impl Store {
         if !matches!(err, StoreError::ConnectionLost(_)) {
             return Err(err);
         }
-        let (con, _) = self.link.connection()?;
+        let con = self.link.connection()?;
         let checked = con.lindex::<_, Option<Vec<u8>>>(key, -1).and_then(|tail| {
             if tail.as_deref() == Some(last) {
                 Ok(())
@@ -236,26 +236,25 @@ fn sender_connections(
         return Ok(Vec::new());
     }
     let cks: Vec<Option<u64>> = redis::cmd("MGET").arg(&found).query(con)?;
-    Ok(found
+    let mut channels: Vec<(String, u64)> = found
         .iter()
         .zip(cks)
         .filter_map(|(key, ck)| {
             let listener = keys::listener_of_connection_key(key, unique, src_topic)?;
             Some((listener.to_string(), ck?))
         })
-        .collect())
+        .collect();
+    channels.sort_unstable();
+    Ok(channels)
 }
 
-/// `LLEN` of each channel's queue, in one round trip.
+/// `LLEN` of each channel's queue. One command at a time rather than a pipeline: the
+/// `redis` crate waits out the read timeout once per pipelined reply on a stalled server.
 fn queue_lengths(con: &mut Connection, channels: &[(String, u64)]) -> RedisResult<Vec<u64>> {
-    if channels.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut pipe = redis::pipe();
-    for (_, ck) in channels {
-        pipe.llen(keys::messages(*ck));
-    }
-    pipe.query(con)
+    channels
+        .iter()
+        .map(|(_, ck)| con.llen(keys::messages(*ck)))
+        .collect()
 }
 
 /// Listener unique name → (address, topic) for the sender's reconnect hints that the catalog

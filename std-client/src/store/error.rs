@@ -27,9 +27,11 @@ pub enum StoreError {
 impl StoreError {
     /// Classifies an error raised while opening a connection.
     pub(crate) fn from_connect(err: &redis::RedisError) -> Self {
-        match err.kind() {
-            redis::ErrorKind::AuthenticationFailed => Self::AuthFailed(err.to_string()),
-            redis::ErrorKind::InvalidClientConfig => Self::InvalidUrl(err.to_string()),
+        match (err.kind(), err.code()) {
+            (redis::ErrorKind::AuthenticationFailed, _) | (_, Some("NOAUTH" | "WRONGPASS")) => {
+                Self::AuthFailed(err.to_string())
+            }
+            (redis::ErrorKind::InvalidClientConfig, _) => Self::InvalidUrl(err.to_string()),
             _ => Self::Unreachable(err.to_string()),
         }
     }
@@ -60,8 +62,8 @@ impl fmt::Display for StoreError {
             Self::ServerTooOld { version } => write!(
                 f,
                 "Redis server {version} is too old, liner needs {}.{} or newer",
-                super::conn::MIN_SERVER_VERSION.0,
-                super::conn::MIN_SERVER_VERSION.1
+                super::endpoint::MIN_SERVER_VERSION.0,
+                super::endpoint::MIN_SERVER_VERSION.1
             ),
             Self::ConnectionLost(msg) => write!(f, "connection to Redis lost: {msg}"),
             Self::Command(msg) => write!(f, "Redis command failed: {msg}"),

@@ -5,9 +5,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use redis::{Client, Value};
+use redis::Value;
 
-use super::conn::{self, StoreTimeouts, non_zero};
+use super::endpoint::{Endpoint, non_zero};
 use super::{PeerEvent, StoreError, keys};
 
 /// First wait before reconnecting after the subscription broke; doubles up to the maximum.
@@ -33,18 +33,14 @@ pub enum EventNote {
 /// Subscriber of peer events; see the module docs. Obtained from `Store::event_subscriber`.
 #[derive(Debug, Clone)]
 pub struct EventSubscriber {
-    client: Client,
-    timeouts: StoreTimeouts,
+    endpoint: Endpoint,
     channel: String,
 }
 
 impl EventSubscriber {
-    pub(crate) fn new(client: Client, timeouts: StoreTimeouts, db: i64) -> Self {
-        Self {
-            client,
-            timeouts,
-            channel: keys::events_channel(db),
-        }
+    pub(crate) fn new(endpoint: Endpoint) -> Self {
+        let channel = keys::events_channel(endpoint.db());
+        Self { endpoint, channel }
     }
 
     /// Delivers notes to `on_note` until `stop` is set, which is checked at least every
@@ -79,7 +75,7 @@ impl EventSubscriber {
         on_note: &mut impl FnMut(EventNote),
     ) -> Result<(), StoreError> {
         let lost = |e: redis::RedisError| StoreError::from_command(&e);
-        let mut con = conn::connect(&self.client, self.timeouts)?;
+        let mut con = self.endpoint.connect()?;
         let mut pubsub = con.as_pubsub();
         pubsub.subscribe(&self.channel).map_err(lost)?;
         on_note(EventNote::Subscribed);
@@ -98,7 +94,7 @@ impl EventSubscriber {
                 Err(e) if e.is_timeout() => {
                     if last_traffic.elapsed() >= LIVENESS_PING_AFTER {
                         // A ping answer may be slower than `poll`: wait the full I/O timeout.
-                        let io = Some(non_zero(self.timeouts.io));
+                        let io = Some(non_zero(self.endpoint.timeouts().io));
                         pubsub.set_read_timeout(io).map_err(lost)?;
                         pubsub.ping::<Value>().map_err(lost)?;
                         last_traffic = Instant::now();

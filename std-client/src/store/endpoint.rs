@@ -1,0 +1,233 @@
+//! Where and how to connect: URL parsing, timeouts, and the connection handshake (AUTH,
+//! SELECT, server version check).
+//!
+//! The handshake runs here rather than inside the `redis` crate because the crate gives each
+//! handshake reply the whole remaining timeout, so a server that accepts but never answers
+//! would hold a caller for several connect timeouts. Here every step shares one deadline.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use redis::{Client, Cmd, Connection, FromRedisValue, IntoConnectionInfo, RedisConnectionInfo};
+
+use super::error::StoreError;
+
+/// Oldest Redis (major, minor) whose commands liner relies on.
+pub(crate) const MIN_SERVER_VERSION: (u32, u32) = (6, 2);
+
+/// Timeouts of every store connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreTimeouts {
+    /// Longest wait for a new connection to be usable: TCP connect, AUTH, SELECT and the
+    /// version check together.
+    pub connect: Duration,
+    /// Longest wait for one read or write on an open connection.
+    pub io: Duration,
+}
+
+impl Default for StoreTimeouts {
+    /// 1 s to connect (so `Store::connect` on a dead server fails well inside 2 s), 2 s per I/O.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(1),
+            io: Duration::from_secs(2),
+        }
+    }
+}
+
+/// A parsed Redis URL with its timeouts; opens connections.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    /// Knows only the address: credentials and database are applied by [`Endpoint::connect`].
+    client: Client,
+    username: Option<String>,
+    password: Option<String>,
+    db: i64,
+    timeouts: StoreTimeouts,
+}
+
+impl Endpoint {
+    /// Parses `redis://[user:password@]host[:port][/db]`, `redis+unix:///path` or
+    /// `unix:///path?db=N`; nothing is connected yet.
+    pub(crate) fn parse(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
+        if url.trim().is_empty() {
+            return Err(StoreError::InvalidUrl("the URL is empty".into()));
+        }
+        let invalid = |e: redis::RedisError| StoreError::InvalidUrl(format!("{url}: {e}"));
+        let info = url.into_connection_info().map_err(invalid)?;
+        let settings = info.redis_settings();
+        let (username, password) = (settings.username(), settings.password());
+        // `redis://:pw@host` names no user: AUTH then uses the default one.
+        let username = username.filter(|u| !u.is_empty()).map(str::to_owned);
+        let password = password.map(str::to_owned);
+        let db = settings.db();
+        // Small request/reply exchanges: Nagle would only add latency.
+        let tcp = info.tcp_settings().clone().set_nodelay(true);
+        let bare = RedisConnectionInfo::default().set_skip_set_lib_name();
+        let client =
+            Client::open(info.set_tcp_settings(tcp).set_redis_settings(bare)).map_err(invalid)?;
+        Ok(Self {
+            client,
+            username,
+            password,
+            db,
+            timeouts,
+        })
+    }
+
+    /// The logical database selected by the URL.
+    pub(crate) fn db(&self) -> i64 {
+        self.db
+    }
+
+    pub(crate) fn timeouts(&self) -> StoreTimeouts {
+        self.timeouts
+    }
+
+    /// Opens a connection, authenticates, selects the database and checks the server version
+    /// within `timeouts.connect`, then arms the read/write timeouts for normal use.
+    pub(crate) fn connect(&self) -> Result<Connection, StoreError> {
+        let deadline = Instant::now() + self.timeouts.connect;
+        let mut con = self
+            .client
+            .get_connection_with_timeout(non_zero(self.timeouts.connect))
+            .map_err(|e| StoreError::from_connect(&e))?;
+        if let Some(password) = &self.password {
+            let mut auth = redis::cmd("AUTH");
+            auth.arg(self.username.as_deref().unwrap_or("default"))
+                .arg(password);
+            step::<()>(&mut con, deadline, &auth)
+                .map_err(|e| StoreError::AuthFailed(e.to_string()))?;
+        }
+        if self.db != 0 {
+            step::<()>(&mut con, deadline, redis::cmd("SELECT").arg(self.db))
+                .map_err(|e| StoreError::InvalidUrl(format!("database {}: {e}", self.db)))?;
+        }
+        let info: String = step(&mut con, deadline, redis::cmd("INFO").arg("server"))
+            .map_err(|e| StoreError::from_connect(&e))?;
+        check_server_version(&info)?;
+        let io = Some(non_zero(self.timeouts.io));
+        con.set_read_timeout(io)
+            .and_then(|()| con.set_write_timeout(io))
+            .map_err(|e| StoreError::from_connect(&e))?;
+        Ok(con)
+    }
+
+    /// Where the server is, for diagnostics (never shows the password).
+    pub(crate) fn addr(&self) -> &redis::ConnectionAddr {
+        self.client.get_connection_info().addr()
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("addr", self.addr())
+            .field("db", &self.db)
+            .field("username", &self.username)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs one handshake command with whatever time is left before `deadline`.
+fn step<T: FromRedisValue>(
+    con: &mut Connection,
+    deadline: Instant,
+    cmd: &Cmd,
+) -> redis::RedisResult<T> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        let timeout = std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timeout");
+        return Err(timeout.into());
+    }
+    con.set_read_timeout(Some(left))?;
+    con.set_write_timeout(Some(left))?;
+    cmd.query(con)
+}
+
+/// Socket timeouts of zero are rejected by std; treat them as the shortest real timeout.
+pub(crate) fn non_zero(d: Duration) -> Duration {
+    d.max(Duration::from_millis(1))
+}
+
+/// Fails with `ServerTooOld` unless `INFO server` reports at least [`MIN_SERVER_VERSION`].
+fn check_server_version(info: &str) -> Result<(), StoreError> {
+    let version = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .map(str::trim)
+        .ok_or_else(|| StoreError::Command("INFO server reports no redis_version".into()))?;
+    match parse_major_minor(version) {
+        Some(found) if found >= MIN_SERVER_VERSION => Ok(()),
+        _ => Err(StoreError::ServerTooOld {
+            version: version.to_string(),
+        }),
+    }
+}
+
+fn parse_major_minor(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(parse_major_minor("7.0.15"), Some((7, 0)));
+        assert_eq!(parse_major_minor("6.2"), Some((6, 2)));
+        assert_eq!(parse_major_minor("6"), None);
+        assert_eq!(parse_major_minor("x.y"), None);
+    }
+
+    #[test]
+    fn checks_the_version_line_of_info() {
+        let info = |v: &str| format!("# Server\r\nredis_version:{v}\r\nredis_mode:standalone\r\n");
+        assert!(check_server_version(&info("6.2.0")).is_ok());
+        assert!(check_server_version(&info("10.0.1")).is_ok());
+        assert_eq!(
+            check_server_version(&info("6.0.16")),
+            Err(StoreError::ServerTooOld {
+                version: "6.0.16".into()
+            })
+        );
+        assert!(matches!(
+            check_server_version("# Server\r\n"),
+            Err(StoreError::Command(_))
+        ));
+    }
+
+    #[test]
+    fn parses_urls_without_connecting() {
+        let t = StoreTimeouts::default();
+        for url in [
+            "",
+            "   ",
+            "http://127.0.0.1/",
+            "redis://127.0.0.1:notaport/",
+            "nonsense",
+        ] {
+            assert!(
+                matches!(Endpoint::parse(url, t), Err(StoreError::InvalidUrl(_))),
+                "{url:?} was accepted"
+            );
+        }
+        let e = Endpoint::parse("redis://user:secret@127.0.0.1:7000/3", t).unwrap();
+        assert_eq!(e.db(), 3);
+        assert_eq!(e.username.as_deref(), Some("user"));
+        assert_eq!(e.password.as_deref(), Some("secret"));
+        assert!(
+            !format!("{e:?}").contains("secret"),
+            "Debug leaks the password"
+        );
+        assert_eq!(
+            Endpoint::parse("redis+unix:///tmp/r.sock", t).unwrap().db(),
+            0
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! A private `redis-server` for one test: started on a free loopback port (never 6379), in its
+//! own temporary directory, without persistence; proven to be *this* process (PID alive and
+//! `INFO server` reporting that PID) before use; stopped by PID on drop.
+//!
+//! With `LINER_TEST_REDIS_URL` set, [`RedisServer::start`] uses that server instead and never
+//! stops it; tests keep apart through [`crate::unique_prefix`] names.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use liner_broker::store::{Store, StoreTimeouts};
+
+/// Environment variable naming an external Redis to test against.
+pub const EXTERNAL_URL_ENV: &str = "LINER_TEST_REDIS_URL";
+
+/// How long a started server may take to answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Fresh ports tried when another process grabs the chosen one before redis binds it.
+const PORT_ATTEMPTS: usize = 5;
+/// The system daemon's port, which tests must never touch.
+const SYSTEM_REDIS_PORT: u16 = 6379;
+
+/// A Redis server for one test; see the module docs.
+pub struct RedisServer {
+    url: String,
+    port: u16,
+    own: Option<OwnServer>,
+}
+
+/// The process and files of a server this harness started.
+struct OwnServer {
+    child: Option<Child>,
+    dir: PathBuf,
+    password: Option<String>,
+}
+
+impl RedisServer {
+    /// The external server of `LINER_TEST_REDIS_URL` if set, else a private one.
+    pub fn start() -> Self {
+        match std::env::var(EXTERNAL_URL_ENV) {
+            Ok(url) if !url.trim().is_empty() => Self::external(url),
+            _ => Self::start_local(),
+        }
+    }
+
+    /// Always a private server (for tests that stop or restart it).
+    pub fn start_local() -> Self {
+        Self::spawn_local(None)
+    }
+
+    /// A private server that requires `password` (`requirepass`); `url()` carries it.
+    pub fn start_with_password(password: &str) -> Self {
+        Self::spawn_local(Some(password.to_string()))
+    }
+
+    fn external(url: String) -> Self {
+        let port = redis::Client::open(url.as_str())
+            .ok()
+            .and_then(|c| match c.get_connection_info().addr() {
+                redis::ConnectionAddr::Tcp(_, port) => Some(*port),
+                _ => None,
+            })
+            .unwrap_or(0);
+        Self {
+            url,
+            port,
+            own: None,
+        }
+    }
+
+    fn spawn_local(password: Option<String>) -> Self {
+        let dir = make_temp_dir();
+        let mut own = OwnServer {
+            child: None,
+            dir,
+            password,
+        };
+        let mut failures = Vec::new();
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port();
+            match own.launch(port) {
+                Ok(()) => {
+                    return Self {
+                        url: own.url(port),
+                        port,
+                        own: Some(own),
+                    };
+                }
+                Err(why) => failures.push(format!("port {port}: {why}")),
+            }
+        }
+        panic!(
+            "could not start redis-server:\n{}\nlog tail:\n{}",
+            failures.join("\n"),
+            own.log_tail()
+        );
+    }
+
+    /// `redis://[:password@]127.0.0.1:PORT/` (or the external URL).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The TCP port (0 for an external server reached otherwise).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// PID of the private server while it runs; `None` for an external or stopped one.
+    pub fn pid(&self) -> Option<u32> {
+        self.own.as_ref()?.child.as_ref().map(Child::id)
+    }
+
+    /// `redis+unix://…` URL of the private server's unix socket.
+    pub fn unix_url(&self) -> Option<String> {
+        let own = self.own.as_ref()?;
+        Some(format!("redis+unix://{}", own.socket_path().display()))
+    }
+
+    /// A plain connection for reading keys back in tests.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url.as_str())
+            .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(2)))
+            .unwrap_or_else(|e| panic!("test connection to {}: {e}", self.url))
+    }
+
+    /// A liner store connected to this server with default timeouts.
+    pub fn store(&self) -> Store {
+        Store::connect(&self.url, StoreTimeouts::default())
+            .unwrap_or_else(|e| panic!("store connection to {}: {e}", self.url))
+    }
+
+    /// Stops the private server (SIGKILL) and waits for it to exit.
+    pub fn stop(&mut self) {
+        self.own_mut("stop").kill();
+    }
+
+    /// Restarts the private server on the same port with no data (like a Redis restart
+    /// without persistence).
+    pub fn restart_empty(&mut self) {
+        let port = self.port;
+        let own = self.own_mut("restart_empty");
+        own.kill();
+        if let Err(why) = own.launch(port) {
+            panic!(
+                "restarting redis-server on port {port}: {why}\nlog tail:\n{}",
+                own.log_tail()
+            );
+        }
+    }
+
+    fn own_mut(&mut self, what: &str) -> &mut OwnServer {
+        self.own.as_mut().unwrap_or_else(|| {
+            panic!(
+                "{what} needs a private server (RedisServer::start_local), not {EXTERNAL_URL_ENV}"
+            )
+        })
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(own) = &mut self.own {
+            own.kill();
+            let _ = std::fs::remove_dir_all(&own.dir);
+        }
+    }
+}
+
+impl OwnServer {
+    fn url(&self, port: u16) -> String {
+        match &self.password {
+            Some(pw) => format!("redis://:{pw}@127.0.0.1:{port}/"),
+            None => format!("redis://127.0.0.1:{port}/"),
+        }
+    }
+
+    fn socket_path(&self) -> PathBuf {
+        self.dir.join("redis.sock")
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.join("redis.log")
+    }
+
+    /// Spawns redis-server on `port` and waits until it is up and proven to be ours.
+    fn launch(&mut self, port: u16) -> Result<(), String> {
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .arg("--logfile")
+            .arg(self.log_path())
+            .arg("--unixsocket")
+            .arg(self.socket_path())
+            .args(["--unixsocketperm", "700"]);
+        if let Some(pw) = &self.password {
+            cmd.args(["--requirepass", pw]);
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("spawning redis-server: {e}"))?;
+        let pid = child.id();
+        self.child = Some(child);
+        let ready = self.wait_ready(port, pid);
+        if ready.is_err() {
+            self.kill();
+        }
+        ready
+    }
+
+    fn wait_ready(&mut self, port: u16, pid: u32) -> Result<(), String> {
+        let client = redis::Client::open(self.url(port)).map_err(|e| e.to_string())?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let child = self.child.as_mut().expect("launched");
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Err(format!("redis-server exited early ({status})"));
+            }
+            // Someone else's server on this port would answer too: check the PID it reports.
+            match served_pid(&client) {
+                Some(served) if served == pid => return Ok(()),
+                Some(other) => return Err(format!("port answered by another redis (pid {other})")),
+                None if Instant::now() >= deadline => {
+                    return Err(format!("no answer within {READY_TIMEOUT:?}"));
+                }
+                None => thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Child::kill is SIGKILL and targets exactly this PID.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        tail(&self.log_path(), 20)
+    }
+}
+
+/// The `process_id` from `INFO server`, if a server answers.
+fn served_pid(client: &redis::Client) -> Option<u32> {
+    let mut con = client
+        .get_connection_with_timeout(Duration::from_millis(200))
+        .ok()?;
+    let info: String = redis::cmd("INFO").arg("server").query(&mut con).ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("process_id:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A loopback port that was free a moment ago (bind succeeded), never the system daemon's.
+fn free_port() -> u16 {
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
+        let port = listener.local_addr().expect("local addr").port();
+        if port != SYSTEM_REDIS_PORT {
+            return port;
+        }
+    }
+}
+
+fn make_temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("liner-redis-{}", crate::unique_prefix()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    dir
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let all: Vec<&str> = text.lines().collect();
+            all[all.len().saturating_sub(lines)..].join("\n")
+        }
+        Err(e) => format!("(no log at {}: {e})", path.display()),
+    }
+}
