@@ -1,13 +1,16 @@
 //! Test harness shared by liner's integration tests: a private `redis-server` per test
-//! ([`RedisServer`]), fake servers for failure cases ([`FakeRedis`]), child processes that
-//! crash tests can SIGKILL ([`ChildProcess`]), and collision-free names ([`unique_prefix`]).
+//! ([`RedisServer`]), fake servers and a reply-dropping proxy for failure cases
+//! ([`FakeRedis`], [`CutProxy`]), child processes that crash tests can SIGKILL
+//! ([`ChildProcess`]), and collision-free names ([`unique_prefix`]).
 
 mod child;
+mod cut_proxy;
 mod fake_redis;
 mod names;
 mod redis_server;
 
 pub use child::ChildProcess;
+pub use cut_proxy::CutProxy;
 pub use fake_redis::FakeRedis;
 pub use names::unique_prefix;
 pub use redis_server::{EXTERNAL_URL_ENV, RedisServer};

@@ -211,6 +211,7 @@ mod tests {
             "http://127.0.0.1/",
             "redis://127.0.0.1:notaport/",
             "nonsense",
+            "rediss://127.0.0.1/",
         ] {
             assert!(
                 matches!(Endpoint::parse(url, t), Err(StoreError::InvalidUrl(_))),
