@@ -1,0 +1,157 @@
+//! One inbound connection: its socket, receive buffer, handshake state, dedup cursor, the
+//! control frames owed to the sender, and the per-connection caches that keep delivery
+//! free of locks and allocations.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use liner_core::ack::{AckPolicy, RxCursor};
+use liner_core::frame::MAX_NAME_LEN;
+use mio::net::TcpStream;
+
+use super::large::RxBuf;
+use super::outbox::Outbox;
+use crate::config::Config;
+use crate::shared::OwnTopics;
+
+/// Where the connection stands.
+pub(super) enum Phase {
+    /// Accepted; the first frame must be a Hello before `deadline`.
+    AwaitHello { deadline: Instant },
+    /// Handshake done: Data flows on connection key `ck`.
+    Open { ck: u64, rx: RxCursor },
+}
+
+/// How many topic names one connection remembers (a sender reaches one listener's own
+/// topic and the topics it subscribed to, usually one or two).
+const TOPIC_CACHE: usize = 4;
+
+/// Topic key → name, filled from `Shared::own_topics` on a miss. A key's name never
+/// changes, so entries never go stale; the read lock is taken only for keys not seen yet
+/// and never held while the callback runs (it may call `subscribe`).
+pub(super) struct TopicCache {
+    entries: Vec<(u64, Arc<str>)>,
+    /// Next entry to replace when full.
+    victim: usize,
+}
+
+impl TopicCache {
+    fn new() -> Self {
+        TopicCache {
+            entries: Vec::with_capacity(TOPIC_CACHE),
+            victim: 0,
+        }
+    }
+
+    /// The name of topic `key`, if this client listens (or listened) on it.
+    pub fn name(&mut self, key: u64, own: &RwLock<OwnTopics>) -> Option<&str> {
+        let at = match self.entries.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                let name = own
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .name(key)?
+                    .clone();
+                if self.entries.len() < TOPIC_CACHE {
+                    self.entries.push((key, name));
+                    self.entries.len() - 1
+                } else {
+                    let at = self.victim;
+                    self.victim = (self.victim + 1) % TOPIC_CACHE;
+                    self.entries[at] = (key, name);
+                    at
+                }
+            }
+        };
+        Some(&self.entries[at].1)
+    }
+}
+
+/// Per-connection state the frame handlers work on; kept apart from the socket and the
+/// receive buffer so a decoded frame (which borrows the buffer) and the session can be used
+/// at the same time.
+pub(super) struct Session {
+    /// Remote address, for logs and status reports.
+    pub peer: String,
+    pub phase: Phase,
+    pub outbox: Outbox,
+    /// The sender's topic: `from` of the callback (capacity reserved at accept).
+    pub from: String,
+    pub topics: TopicCache,
+    /// A Data frame for an unknown topic key was already logged on this connection.
+    pub warned_unknown_topic: bool,
+    /// Last time any byte arrived (liveness).
+    pub last_rx: Instant,
+}
+
+impl Session {
+    /// The connection key, once the handshake is done.
+    pub fn ck(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Open { ck, .. } => Some(ck),
+            Phase::AwaitHello { .. } => None,
+        }
+    }
+
+    /// Enters the open phase resuming at `cursor`.
+    pub fn open(&mut self, ck: u64, cursor: u64, config: &Config) {
+        let policy = AckPolicy {
+            max_batch: config.ack_batch,
+            max_delay_ms: u64::try_from(config.ack_delay.as_millis()).unwrap_or(u64::MAX),
+        };
+        self.phase = Phase::Open {
+            ck,
+            rx: RxCursor::new(cursor, policy),
+        };
+    }
+}
+
+/// One accepted connection.
+pub(super) struct InConn {
+    pub stream: TcpStream,
+    pub rx: RxBuf,
+    pub session: Session,
+}
+
+impl InConn {
+    /// Wraps an accepted socket; allocates its receive buffer once.
+    pub fn new(stream: TcpStream, peer: String, config: &Config, now: Instant) -> Self {
+        InConn {
+            stream,
+            rx: RxBuf::new(config.recv_buffer_bytes, config.max_body_len()),
+            session: Session {
+                peer,
+                phase: Phase::AwaitHello {
+                    deadline: now + config.connect_timeout,
+                },
+                outbox: Outbox::new(),
+                from: String::with_capacity(MAX_NAME_LEN),
+                topics: TopicCache::new(),
+                warned_unknown_topic: false,
+                last_rx: now,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_cache_resolves_and_replaces_round_robin() {
+        let own = RwLock::new(OwnTopics::default());
+        let mut cache = TopicCache::new();
+        assert_eq!(cache.name(1, &own), None, "unknown keys are not cached");
+        for key in 1..=6 {
+            own.write().unwrap().insert(key, &format!("t{key}"));
+        }
+        for key in 1..=6 {
+            assert_eq!(cache.name(key, &own), Some(format!("t{key}").as_str()));
+        }
+        assert_eq!(cache.entries.len(), TOPIC_CACHE);
+        assert_eq!(cache.name(3, &own), Some("t3"));
+        assert_eq!(cache.name(1, &own), Some("t1"));
+    }
+}

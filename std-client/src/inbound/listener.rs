@@ -1,0 +1,291 @@
+//! The listener thread's event loop: accepting connections (at most `max_peers`), routing
+//! readiness events to connections, the periodic sweep for handshake and liveness timeouts,
+//! and the shutdown that persists every cursor before the `Poll` goes back to the client.
+//!
+//! Connections live in slots indexed by their mio token. While one connection is being
+//! served it is taken out of its slot, so the handshake can close an older connection on
+//! the same key without aliasing. A connection whose read budget ran out is served again
+//! before the next wait (edge-triggered readiness would not repeat the event).
+
+use std::io::{self, ErrorKind};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use liner_core::frame::{Frame, RejectReason};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use super::conn::{InConn, Phase};
+use super::cursors::{CursorBook, CursorStore};
+use super::deliver::{self, Closed, Ctx, Drained};
+use super::outbox::Outbox;
+use super::{BurstCounts, ReceiveCallback};
+use crate::shared::{IN_WAKE, Shared};
+
+/// Token of the listening socket (connections use their slot index).
+const LISTENER: Token = Token(usize::MAX - 2);
+/// How often handshake deadlines and liveness are checked.
+const SWEEP: Duration = Duration::from_millis(50);
+/// Readiness events taken per wait.
+const EVENTS: usize = 256;
+
+/// The connections of the listener thread and the cursors of every key seen this run.
+pub(super) struct Hub<S> {
+    registry: mio::Registry,
+    slots: Vec<Option<Box<InConn>>>,
+    /// Connections accepted and not yet closed (including one taken out to be served).
+    open: usize,
+    book: CursorBook<S>,
+}
+
+impl<S: CursorStore> Hub<S> {
+    /// Gives connection key `ck` to a connection that just sent its Hello: an older
+    /// connection on the same key (the sender reconnected before we noticed the old one
+    /// died) is closed first, then the cursor to resume at is returned.
+    pub fn claim(&mut self, ck: u64, shared: &Shared, peer: &str) -> u64 {
+        for index in 0..self.slots.len() {
+            let same_key = self.slots[index]
+                .as_ref()
+                .is_some_and(|conn| conn.session.ck() == Some(ck));
+            if same_key {
+                crate::log::log!("inbound {peer}: replaces an older connection on key {ck}");
+                self.close(index, false, shared);
+            }
+        }
+        self.book.resume(ck, shared, peer)
+    }
+
+    fn close(&mut self, index: usize, farewell: bool, shared: &Shared) {
+        if let Some(conn) = self.slots[index].take() {
+            self.retire(conn, farewell, shared);
+        }
+    }
+
+    /// Closes a connection: acks what it delivered and writes what it still owes (best
+    /// effort, never blocking) and, with `farewell`, a Bye; sends FIN; keeps its cursor for
+    /// the next connection on its key.
+    fn retire(&mut self, mut conn: Box<InConn>, farewell: bool, shared: &Shared) {
+        let InConn {
+            stream, session, ..
+        } = &mut *conn;
+        if let Phase::Open { ck, rx } = &mut session.phase {
+            if let Some(seq) = rx.flush() {
+                deliver::ack(*ck, rx, seq, &mut session.outbox, shared);
+            }
+            self.book.record(*ck, rx.cursor());
+        }
+        if farewell {
+            session.outbox.push_last(&Frame::Bye);
+        }
+        let _ = session.outbox.flush(stream);
+        let _ = stream.shutdown(Shutdown::Write);
+        let _ = self.registry.deregister(stream);
+        self.open -= 1;
+    }
+}
+
+/// The listener thread's state.
+pub(super) struct Listener<S> {
+    shared: Arc<Shared>,
+    poll: Poll,
+    socket: TcpListener,
+    hub: Hub<S>,
+    on_message: ReceiveCallback,
+    /// Connections whose read budget ran out, to serve again before waiting.
+    again: Vec<usize>,
+    /// Accepting failed (e.g. out of file descriptors): retry at the next sweep.
+    accept_retry: bool,
+    epoch: Instant,
+}
+
+impl<S: CursorStore> Listener<S> {
+    pub fn new(
+        shared: Arc<Shared>,
+        poll: Poll,
+        mut socket: TcpListener,
+        store: S,
+        on_message: ReceiveCallback,
+    ) -> io::Result<Self> {
+        poll.registry()
+            .register(&mut socket, LISTENER, Interest::READABLE)?;
+        let registry = poll.registry().try_clone()?;
+        let max_peers = shared.config.max_peers;
+        Ok(Listener {
+            shared,
+            poll,
+            socket,
+            hub: Hub {
+                registry,
+                slots: Vec::with_capacity(max_peers),
+                open: 0,
+                book: CursorBook::new(store),
+            },
+            on_message,
+            again: Vec::with_capacity(max_peers),
+            accept_retry: false,
+            epoch: Instant::now(),
+        })
+    }
+
+    /// Serves until the client stops, then shuts down and hands the `Poll` back.
+    pub fn run(mut self) -> Poll {
+        let mut events = Events::with_capacity(EVENTS);
+        let mut again = Vec::with_capacity(self.again.capacity());
+        let mut next_sweep = Instant::now() + SWEEP;
+        while self.shared.is_running() {
+            let timeout = if self.again.is_empty() {
+                next_sweep.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            if let Err(err) = self.poll.poll(&mut events, Some(timeout)) {
+                if err.kind() != ErrorKind::Interrupted {
+                    crate::log::log!("listener poll failed: {err}");
+                    std::thread::sleep(SWEEP);
+                }
+                continue;
+            }
+            std::mem::swap(&mut again, &mut self.again);
+            for index in again.drain(..) {
+                self.serve(index, true, false);
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_all(),
+                    IN_WAKE => {}
+                    Token(index) => {
+                        let readable =
+                            event.is_readable() || event.is_read_closed() || event.is_error();
+                        self.serve(index, readable, event.is_writable());
+                    }
+                }
+            }
+            if Instant::now() >= next_sweep {
+                self.sweep();
+                next_sweep = Instant::now() + SWEEP;
+            }
+        }
+        self.shutdown();
+        self.poll
+    }
+
+    /// Handles readiness of the connection in slot `index`.
+    fn serve(&mut self, index: usize, readable: bool, writable: bool) {
+        let Some(mut conn) = self.hub.slots.get_mut(index).and_then(Option::take) else {
+            return; // closed earlier in this round
+        };
+        let mut ctx = Ctx {
+            shared: &self.shared,
+            on_message: &mut self.on_message,
+            hub: &mut self.hub,
+            counts: BurstCounts::default(),
+            epoch: self.epoch,
+            now: self.epoch,
+            now_ms: 0,
+        };
+        let mut outcome = Ok(Drained::Yes);
+        if writable {
+            outcome = deliver::on_writable(&mut conn).map(|()| Drained::Yes);
+        }
+        if readable && outcome.is_ok() {
+            outcome = deliver::on_readable(&mut conn, &mut ctx);
+        }
+        ctx.publish_counts();
+        match outcome {
+            Ok(drained) => {
+                if drained == Drained::BudgetSpent {
+                    self.again.push(index);
+                }
+                self.hub.slots[index] = Some(conn);
+            }
+            Err(Closed) => self.hub.retire(conn, false, &self.shared),
+        }
+    }
+
+    /// Accepts every pending connection (edge-triggered: until it would block).
+    fn accept_all(&mut self) {
+        self.accept_retry = false;
+        loop {
+            match self.socket.accept() {
+                Ok((stream, addr)) => self.admit(stream, addr),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    crate::log::log!("listener accept failed: {e}; retrying shortly");
+                    self.accept_retry = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, mut stream: TcpStream, addr: SocketAddr) {
+        let peer = addr.to_string();
+        if self.hub.open >= self.shared.config.max_peers {
+            crate::log::log!(
+                "inbound {peer}: refused, already {} connections (max_peers)",
+                self.hub.open
+            );
+            let mut outbox = Outbox::new();
+            outbox.push(&Frame::Reject(RejectReason::Busy));
+            let _ = outbox.flush(&mut stream);
+            let _ = stream.shutdown(Shutdown::Write);
+            return;
+        }
+        // Small Acks must not wait for Nagle; a failure only costs latency.
+        let _ = stream.set_nodelay(true);
+        let index = match self.hub.slots.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                self.hub.slots.push(None);
+                self.hub.slots.len() - 1
+            }
+        };
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(err) = self
+            .hub
+            .registry
+            .register(&mut stream, Token(index), interest)
+        {
+            crate::log::log!("inbound {peer}: cannot watch the connection: {err}");
+            return;
+        }
+        let conn = InConn::new(stream, peer, &self.shared.config, Instant::now());
+        self.hub.slots[index] = Some(Box::new(conn));
+        self.hub.open += 1;
+    }
+
+    /// Closes connections that missed the handshake deadline or went silent.
+    fn sweep(&mut self) {
+        if self.accept_retry {
+            self.accept_all();
+        }
+        let now = Instant::now();
+        let liveness = self.shared.config.liveness_timeout;
+        for index in 0..self.hub.slots.len() {
+            let Some(conn) = &self.hub.slots[index] else {
+                continue;
+            };
+            let session = &conn.session;
+            let why = match session.phase {
+                Phase::AwaitHello { deadline } if now >= deadline => "no Hello in time",
+                Phase::Open { .. } if now.duration_since(session.last_rx) > liveness => {
+                    "silent for longer than the liveness timeout"
+                }
+                _ => continue,
+            };
+            crate::log::log!("inbound {}: {why}; closing", session.peer);
+            self.hub.close(index, false, &self.shared);
+        }
+    }
+
+    /// Says Bye to every sender, closes all connections and saves every cursor.
+    fn shutdown(&mut self) {
+        for index in 0..self.hub.slots.len() {
+            self.hub.close(index, true, &self.shared);
+        }
+        self.hub.book.persist_all(&self.shared);
+        let _ = self.poll.registry().deregister(&mut self.socket);
+    }
+}
