@@ -109,6 +109,7 @@ impl Client {
             running: AtomicBool::new(false),
             published: RwLock::new(None),
             listening: Mutex::new(vec![topic.to_string()]),
+            listener_stats: Default::default(),
         };
         Ok(Client {
             shared: Arc::new(shared),

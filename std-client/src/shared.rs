@@ -79,6 +79,8 @@ pub(crate) struct Shared {
     pub published: RwLock<Option<SocketAddr>>,
     /// Topics this client listens on: its own first, then subscriptions.
     pub listening: Mutex<Vec<String>>,
+    /// Counters of the listener thread (delivered, duplicates, dropped …).
+    pub listener_stats: crate::inbound::ListenerStats,
 }
 
 impl Shared {

@@ -25,6 +25,10 @@ pub enum StatusKind {
     ListenerStoreError = 8,
     /// A peer's window stayed full for the send timeout.
     SenderBusy = 9,
+    /// An inbound peer broke the wire protocol (bad magic, unsupported version, oversize
+    /// length, unknown frame kind, garbage, a frame out of place); `peer` is its address and
+    /// the connection was closed (after a Reject when it was still in the handshake).
+    PeerProtocolError = 10,
 }
 
 /// One status report handed to the callback.
