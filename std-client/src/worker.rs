@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use liner_core::ack::{TxWindow, WindowError};
 
@@ -19,6 +19,12 @@ use crate::store::Store;
 
 /// Pause before retrying a job that failed because Redis is unavailable.
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// Listener cursors are written at most this often: under load many ack batches share one
+/// `SET`, which keeps Redis round trips (and their allocations) off the per-message budget.
+/// A crash between writes re-delivers nothing extra: senders only resend unacked frames.
+const PERSIST_INTERVAL: Duration = Duration::from_millis(10);
+/// How long the worker sleeps when it has nothing to do.
+const IDLE_WAIT: Duration = Duration::from_millis(50);
 
 /// Buffers reused across jobs so steady-state spilling and draining do not allocate per frame.
 struct Worker {
@@ -28,6 +34,9 @@ struct Worker {
     bounds: Vec<(usize, usize)>,
     backlog: Vec<Vec<u8>>,
     cursors: Vec<(u64, u64)>,
+    last_persist: Instant,
+    /// Set when cursors are dirty but were persisted too recently.
+    persist_due: Option<Instant>,
 }
 
 /// Starts the worker; it runs until `stop` is set and its queue is empty.
@@ -43,15 +52,23 @@ pub(crate) fn spawn(
         bounds: Vec::new(),
         backlog: Vec::new(),
         cursors: Vec::new(),
+        last_persist: Instant::now(),
+        persist_due: None,
     };
     std::thread::Builder::new()
         .name("liner-store".into())
         .spawn(move || {
             loop {
-                match worker.shared.jobs.pop(Duration::from_millis(50)) {
+                let wait = worker
+                    .persist_due
+                    .map_or(IDLE_WAIT, |due| due.saturating_duration_since(Instant::now()));
+                match worker.shared.jobs.pop(wait) {
                     Some(job) => worker.run(job),
-                    None if stop.load(Ordering::Acquire) => break,
+                    None if stop.load(Ordering::Acquire) && worker.persist_due.is_none() => break,
                     None => {}
+                }
+                if worker.persist_due.is_some_and(|due| Instant::now() >= due) {
+                    worker.persist_cursors();
                 }
             }
         })
@@ -63,7 +80,14 @@ impl Worker {
             Job::Spill(id) => self.spill(&self.shared.registry.peer(id)),
             Job::Drain(id) => self.drain(&self.shared.registry.peer(id)),
             Job::Trim(id, n) => self.trim(&self.shared.registry.peer(id), n),
-            Job::PersistCursors => self.persist_cursors(),
+            Job::PersistCursors => {
+                let due = self.last_persist + PERSIST_INTERVAL;
+                if Instant::now() >= due {
+                    self.persist_cursors();
+                } else {
+                    self.persist_due = Some(due);
+                }
+            }
             Job::Reregister => crate::catalog::register_all(&self.shared, &mut self.store),
         }
     }
@@ -126,7 +150,7 @@ impl Worker {
             std::thread::sleep(RETRY_PAUSE);
             st = peer.lock();
         }
-        if st.must_spill() && !st.window.unacked().next().is_none() {
+        if st.must_spill() && st.window.unacked().next().is_some() {
             peer.queue_spill(&mut st, &self.shared.jobs);
         }
         peer.queue_drain(&mut st, &self.shared.jobs);
@@ -235,6 +259,8 @@ impl Worker {
     }
 
     fn persist_cursors(&mut self) {
+        self.persist_due = None;
+        self.last_persist = Instant::now();
         self.shared.cursors.take(&mut self.cursors);
         for &(ck, cursor) in &self.cursors {
             if let Err(error) = self.store.save_cursor(ck, cursor) {
