@@ -21,10 +21,15 @@ fn redis_down_fails_within_two_seconds() {
     let url = server.url().to_string();
     server.stop();
     let (result, took) = connect_timed(&url, StoreTimeouts::default());
-    assert!(
-        matches!(result, Err(StoreError::Unreachable(_))),
-        "{result:?}"
-    );
+    match result {
+        Err(StoreError::Unreachable(why)) => {
+            assert!(
+                why.contains(&server.port().to_string()),
+                "names no address: {why}"
+            )
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
     assert!(took < DOWN_LIMIT, "took {took:?}");
 }
 
@@ -54,6 +59,17 @@ fn invalid_urls_are_reported_as_such() {
             "{url:?}: {result:?}"
         );
     }
+}
+
+#[test]
+fn a_database_the_server_does_not_have_is_an_invalid_url() {
+    let server = RedisServer::start_local();
+    let url = format!("{}99", server.url());
+    let result = Store::connect(&url, StoreTimeouts::default());
+    assert!(
+        matches!(result, Err(StoreError::InvalidUrl(_))),
+        "{result:?}"
+    );
 }
 
 #[test]

@@ -88,28 +88,37 @@ impl Endpoint {
     /// within `timeouts.connect`, then arms the read/write timeouts for normal use.
     pub(crate) fn connect(&self) -> Result<Connection, StoreError> {
         let deadline = Instant::now() + self.timeouts.connect;
+        let failed = |e: redis::RedisError| StoreError::from_connect(&e, self.addr());
         let mut con = self
             .client
             .get_connection_with_timeout(non_zero(self.timeouts.connect))
-            .map_err(|e| StoreError::from_connect(&e))?;
+            .map_err(failed)?;
         if let Some(password) = &self.password {
             let mut auth = redis::cmd("AUTH");
             auth.arg(self.username.as_deref().unwrap_or("default"))
                 .arg(password);
-            step::<()>(&mut con, deadline, &auth)
-                .map_err(|e| StoreError::AuthFailed(e.to_string()))?;
+            step::<()>(&mut con, deadline, &auth).map_err(|e| match failed(e) {
+                StoreError::Command(refusal) => StoreError::AuthFailed(refusal),
+                other => other,
+            })?;
         }
         if self.db != 0 {
-            step::<()>(&mut con, deadline, redis::cmd("SELECT").arg(self.db))
-                .map_err(|e| StoreError::InvalidUrl(format!("database {}: {e}", self.db)))?;
+            let mut select = redis::cmd("SELECT");
+            select.arg(self.db);
+            step::<()>(&mut con, deadline, &select).map_err(|e| match failed(e) {
+                StoreError::Command(refusal) => {
+                    StoreError::InvalidUrl(format!("database {}: {refusal}", self.db))
+                }
+                other => other,
+            })?;
         }
-        let info: String = step(&mut con, deadline, redis::cmd("INFO").arg("server"))
-            .map_err(|e| StoreError::from_connect(&e))?;
+        let info: String =
+            step(&mut con, deadline, redis::cmd("INFO").arg("server")).map_err(failed)?;
         check_server_version(&info)?;
         let io = Some(non_zero(self.timeouts.io));
         con.set_read_timeout(io)
             .and_then(|()| con.set_write_timeout(io))
-            .map_err(|e| StoreError::from_connect(&e))?;
+            .map_err(failed)?;
         Ok(con)
     }
 

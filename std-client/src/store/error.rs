@@ -25,14 +25,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Classifies an error raised while opening a connection.
-    pub(crate) fn from_connect(err: &redis::RedisError) -> Self {
+    /// Classifies an error raised while opening a connection to `addr`.
+    pub(crate) fn from_connect(err: &redis::RedisError, addr: &dyn fmt::Display) -> Self {
         match (err.kind(), err.code()) {
             (redis::ErrorKind::AuthenticationFailed, _) | (_, Some("NOAUTH" | "WRONGPASS")) => {
                 Self::AuthFailed(err.to_string())
             }
             (redis::ErrorKind::InvalidClientConfig, _) => Self::InvalidUrl(err.to_string()),
-            _ => Self::Unreachable(err.to_string()),
+            (redis::ErrorKind::Io, _) => Self::Unreachable(format!("{addr}: {err}")),
+            _ => Self::Command(err.to_string()),
         }
     }
 
