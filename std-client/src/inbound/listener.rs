@@ -261,22 +261,34 @@ impl<S: CursorStore> Listener<S> {
         if self.accept_retry {
             self.accept_all();
         }
-        let now = Instant::now();
-        let liveness = self.shared.config.liveness_timeout;
         for index in 0..self.hub.slots.len() {
-            let Some(conn) = &self.hub.slots[index] else {
+            if self.overdue(index).is_none() {
                 continue;
-            };
-            let session = &conn.session;
-            let why = match session.phase {
-                Phase::AwaitHello { deadline } if now >= deadline => "no Hello in time",
-                Phase::Open { .. } if now.duration_since(session.last_rx) > liveness => {
-                    "silent for longer than the liveness timeout"
+            }
+            // Bytes may be waiting unread (a slow callback held the thread): read them
+            // before judging.
+            self.serve(index, true, false);
+            if let Some(why) = self.overdue(index) {
+                if let Some(conn) = &self.hub.slots[index] {
+                    crate::log::log!("inbound {}: {why}; closing", conn.session.peer);
                 }
-                _ => continue,
-            };
-            crate::log::log!("inbound {}: {why}; closing", session.peer);
-            self.hub.close(index, false, &self.shared);
+                self.hub.close(index, false, &self.shared);
+            }
+        }
+    }
+
+    /// Why the connection in slot `index` should be closed now, if it should.
+    fn overdue(&self, index: usize) -> Option<&'static str> {
+        let session = &self.hub.slots[index].as_ref()?.session;
+        let now = Instant::now();
+        match session.phase {
+            Phase::AwaitHello { deadline } if now >= deadline => Some("no Hello in time"),
+            Phase::Open { .. }
+                if now.duration_since(session.last_rx) > self.shared.config.liveness_timeout =>
+            {
+                Some("silent for longer than the liveness timeout")
+            }
+            _ => None,
         }
     }
 

@@ -153,3 +153,29 @@ fn store_failure_on_resume_is_reported_and_starts_at_zero() {
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0].peer, peer.local_addr());
 }
+
+#[test]
+fn a_slow_callback_does_not_make_other_connections_look_silent() {
+    let rig = Rig::start_with(
+        Config {
+            liveness_timeout: Duration::from_millis(300),
+            ..config()
+        },
+        MemStore::default(),
+        |payload| {
+            if payload == b"slow" {
+                std::thread::sleep(Duration::from_millis(600));
+            }
+        },
+    );
+    let mut busy = rig.connect();
+    busy.handshake(1);
+    let mut other = rig.connect();
+    other.handshake(2);
+    busy.send(&[data(1, b"slow")]);
+    std::thread::sleep(Duration::from_millis(100));
+    // Arrives while the listener thread is stuck in the callback.
+    other.send(&[Frame::Ping(5)]);
+    assert_eq!(busy.acks_until(1), [1]);
+    assert_eq!(other.recv(), Got::Pong(5), "the waiting Ping proves it alive");
+}
