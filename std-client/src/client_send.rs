@@ -9,6 +9,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::names::check_topic;
 use crate::peer::OutPeer;
+use crate::registry::Registry;
 use crate::status::StatusKind;
 
 impl Client {
@@ -17,14 +18,14 @@ impl Client {
     /// (at-least-once), or dropped and counted (best-effort to an unreachable peer).
     pub fn try_send_to(&self, topic: &str, payload: &[u8], at_least_once: bool) -> Result<(), Error> {
         self.check_send(topic, payload)?;
-        let (peer, key) = self.shared.registry.pick(topic)?;
+        let (peer, key) = self.with_routes(topic, |registry| registry.pick(topic))?;
         self.enqueue(&peer, topic, key, payload, at_least_once)
     }
 
     /// Sends `payload` to every listener registered under `topic`.
     pub fn try_send_all(&self, topic: &str, payload: &[u8], at_least_once: bool) -> Result<(), Error> {
         self.check_send(topic, payload)?;
-        let (peers, key) = self.shared.registry.all(topic)?;
+        let (peers, key) = self.with_routes(topic, |registry| registry.all(topic))?;
         let mut first_error = None;
         for peer in &peers {
             if let Err(e) = self.enqueue(peer, topic, key, payload, at_least_once) {
@@ -32,6 +33,22 @@ impl Client {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Runs `lookup` on the routes; when the topic has no address, the catalog is read once
+    /// more before giving up (a listener may have registered since the last refresh).
+    fn with_routes<T>(
+        &self,
+        topic: &str,
+        lookup: impl Fn(&Registry) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match lookup(&self.shared.registry) {
+            Err(Error::NoAddr(_)) => {
+                refresh_topic(&self.shared, &mut self.store(), topic)?;
+                lookup(&self.shared.registry)
+            }
+            other => other,
+        }
     }
 
     fn check_send(&self, topic: &str, payload: &[u8]) -> Result<(), Error> {
