@@ -1,0 +1,291 @@
+//! One outbound connection's state machine: non-blocking connect (with timeout) → Hello →
+//! Welcome (with timeout) → connected, then acks, pings and liveness until it ends. The
+//! connection only ever reports what happened; the slot decides about backoff and status.
+
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use liner_core::frame::{Decoder, Frame, Hello, LEN_PREFIX, MAX_HEADER_LEN};
+use mio::net::TcpStream;
+use mio::{Interest, Token};
+
+use super::error::ConnError;
+use super::link;
+use super::writer::{Flushed, Writer};
+use crate::peer::OutPeer;
+use crate::shared::Shared;
+
+/// Receive buffer per connection: listeners only send small control frames.
+const RECV_BUF: usize = 4096;
+const _: () = assert!(RECV_BUF >= LEN_PREFIX + MAX_HEADER_LEN);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// TCP connect in progress.
+    Connecting,
+    /// Hello queued or sent, waiting for Welcome.
+    Handshake,
+    /// Frames flow.
+    Connected,
+}
+
+/// What a readiness event led to, besides errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Progress {
+    Quiet,
+    /// The handshake just completed.
+    Connected,
+}
+
+/// A frame from the listener, detached from the receive buffer.
+enum Incoming {
+    Welcome(u64),
+    Ack(u64),
+    Ping(u64),
+    Pong,
+    Bye,
+}
+
+/// One connection (attempt) to a peer.
+pub(super) struct Conn {
+    pub peer: Arc<OutPeer>,
+    pub addr: SocketAddr,
+    stream: TcpStream,
+    phase: Phase,
+    /// End of the connect or handshake phase.
+    deadline: Instant,
+    decoder: Decoder<Vec<u8>>,
+    writer: Writer,
+    last_rx: Instant,
+    last_ping: Instant,
+    pings: u64,
+    /// Highest seq the listener confirmed (Welcome cursor or Ack).
+    confirmed: u64,
+}
+
+impl Conn {
+    /// Starts a non-blocking connect to `addr` and queues the Hello.
+    pub fn start(
+        peer: Arc<OutPeer>,
+        addr: SocketAddr,
+        shared: &Shared,
+        registry: &mio::Registry,
+        now: Instant,
+    ) -> Result<Conn, ConnError> {
+        let mut writer = Writer::new();
+        let hello = Frame::Hello(Hello {
+            sender_name: &shared.unique_name,
+            sender_topic: &shared.topic,
+            listener_name: &peer.name,
+            connection_key: peer.ck,
+            auth: None,
+        });
+        if !writer.queue(&hello) {
+            // Names are validated when the client and the peer are created.
+            return Err(ConnError::Io(io::Error::other("Hello does not encode")));
+        }
+        let mut stream = TcpStream::connect(addr).map_err(ConnError::Connect)?;
+        registry
+            .register(
+                &mut stream,
+                Token(peer.id),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(ConnError::Connect)?;
+        Ok(Conn {
+            peer,
+            addr,
+            stream,
+            phase: Phase::Connecting,
+            deadline: now + shared.config.connect_timeout,
+            decoder: Decoder::new(vec![0; RECV_BUF], MAX_HEADER_LEN),
+            writer,
+            last_rx: now,
+            last_ping: now,
+            pings: 0,
+            confirmed: 0,
+        })
+    }
+
+    /// Closes the socket.
+    pub fn close(mut self, registry: &mio::Registry) {
+        // Deregistering a socket about to be closed cannot usefully fail.
+        let _ = registry.deregister(&mut self.stream);
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.phase == Phase::Connected
+    }
+
+    /// Handles readiness of the socket.
+    pub fn on_ready(
+        &mut self,
+        shared: &Shared,
+        readable: bool,
+        writable: bool,
+        now: Instant,
+    ) -> Result<Progress, ConnError> {
+        if self.phase == Phase::Connecting {
+            if !self.finish_connect()? {
+                return Ok(Progress::Quiet);
+            }
+            self.phase = Phase::Handshake;
+            self.deadline = now + shared.config.connect_timeout;
+        }
+        let progress = if readable {
+            self.read(shared, now)?
+        } else {
+            Progress::Quiet
+        };
+        if writable || progress == Progress::Connected || !self.writer.idle() {
+            self.flush(shared)?;
+        }
+        Ok(progress)
+    }
+
+    /// Checks timeouts and sends a ping when due; returns the next deadline.
+    pub fn on_timer(&mut self, shared: &Shared, now: Instant) -> Result<Instant, ConnError> {
+        let config = &shared.config;
+        match self.phase {
+            Phase::Connecting | Phase::Handshake if link::moved_away(&self.peer, self.addr) => {
+                Err(ConnError::Moved)
+            }
+            Phase::Connecting if now >= self.deadline => Err(ConnError::ConnectTimeout),
+            Phase::Handshake if now >= self.deadline => Err(ConnError::HandshakeTimeout),
+            Phase::Connecting | Phase::Handshake => Ok(self.deadline),
+            Phase::Connected => {
+                let dead_at = self.last_rx + config.liveness_timeout;
+                if now >= dead_at {
+                    return Err(ConnError::Dead);
+                }
+                let mut ping_at = self.last_rx.max(self.last_ping) + config.ping_interval;
+                if now >= ping_at {
+                    self.pings += 1;
+                    // A full control queue already holds pings; dropping this one is fine.
+                    self.writer.queue(&Frame::Ping(self.pings));
+                    self.last_ping = now;
+                    ping_at = now + config.ping_interval.max(Duration::from_millis(1));
+                }
+                Ok(dead_at.min(ping_at))
+            }
+        }
+    }
+
+    /// Writes what can be written now: the Hello during the handshake, control frames and
+    /// window bytes once connected.
+    pub fn flush(&mut self, shared: &Shared) -> Result<(), ConnError> {
+        if self.phase == Phase::Connecting {
+            return Ok(());
+        }
+        let data = self.phase == Phase::Connected;
+        let mut st = self.peer.lock();
+        if data {
+            link::confirm_drain(&self.peer, &mut st, shared, self.confirmed);
+        }
+        let flushed = self.writer.flush(&mut self.stream, &mut st, data)?;
+        if data {
+            st.wake_pending = flushed == Flushed::Blocked;
+        }
+        Ok(())
+    }
+
+    /// Best effort on exit: write what is pending, then `Bye` if the stream is between
+    /// frames. Never waits.
+    pub fn say_bye(&mut self, shared: &Shared) {
+        if self.phase != Phase::Connected || self.flush(shared).is_err() {
+            return;
+        }
+        if self.writer.idle() && self.writer.queue(&Frame::Bye) {
+            let _ = self.flush(shared);
+        }
+    }
+
+    /// Whether the non-blocking connect finished (`Ok(false)`: still in progress).
+    fn finish_connect(&mut self) -> Result<bool, ConnError> {
+        if let Some(e) = self.stream.take_error().map_err(ConnError::Connect)? {
+            return Err(ConnError::Connect(e));
+        }
+        match self.stream.peer_addr() {
+            Ok(_) => {
+                self.stream.set_nodelay(true)?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
+            Err(e) => Err(ConnError::Connect(e)),
+        }
+    }
+
+    /// Reads until the socket is drained (edge-triggered), handling every frame. Acks of
+    /// one read burst are applied once, with the highest value, even when the burst ends
+    /// in an error (an Ack followed by Bye must still free its frames).
+    fn read(&mut self, shared: &Shared, now: Instant) -> Result<Progress, ConnError> {
+        let mut ack = None;
+        let result = self.read_frames(shared, now, &mut ack);
+        if let Some(seq) = ack {
+            self.confirmed = self.confirmed.max(seq);
+            link::acked(&self.peer, shared, seq);
+        }
+        result
+    }
+
+    fn read_frames(
+        &mut self,
+        shared: &Shared,
+        now: Instant,
+        ack: &mut Option<u64>,
+    ) -> Result<Progress, ConnError> {
+        let mut progress = Progress::Quiet;
+        loop {
+            // Never full: whatever stays buffered is part of one frame of at most
+            // LEN_PREFIX + MAX_HEADER_LEN bytes, so a 0 here is the end of the stream.
+            match self.stream.read(self.decoder.spare_mut()) {
+                Ok(0) => return Err(ConnError::Closed),
+                Ok(n) => {
+                    self.decoder.commit(n);
+                    self.last_rx = now;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(progress),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ConnError::Io(e)),
+            }
+            while let Some(frame) = self.decoder.next_frame().map_err(ConnError::Protocol)? {
+                match classify(frame, &self.peer.name)? {
+                    Incoming::Welcome(cursor) if self.phase == Phase::Handshake => {
+                        link::connected(&self.peer, shared, cursor);
+                        self.phase = Phase::Connected;
+                        self.confirmed = cursor;
+                        self.last_ping = now;
+                        progress = Progress::Connected;
+                    }
+                    Incoming::Welcome(_) => return Err(ConnError::Unexpected("second Welcome")),
+                    Incoming::Ack(seq) if self.phase == Phase::Connected => {
+                        *ack = (*ack).max(Some(seq));
+                    }
+                    Incoming::Ack(_) => return Err(ConnError::Unexpected("Ack before Welcome")),
+                    Incoming::Ping(nonce) => {
+                        self.writer.queue(&Frame::Pong(nonce));
+                    }
+                    Incoming::Pong => {}
+                    Incoming::Bye => return Err(ConnError::Bye),
+                }
+            }
+        }
+    }
+}
+
+/// Checks a frame from the listener and detaches it from the receive buffer.
+fn classify(frame: Frame<'_>, expected_listener: &str) -> Result<Incoming, ConnError> {
+    Ok(match frame {
+        Frame::Welcome(w) if w.listener_name == expected_listener => Incoming::Welcome(w.cursor),
+        Frame::Welcome(w) => return Err(ConnError::WrongListener(w.listener_name.to_string())),
+        Frame::Reject(reason) => return Err(ConnError::Rejected(reason)),
+        Frame::Ack(seq) => Incoming::Ack(seq),
+        Frame::Ping(nonce) => Incoming::Ping(nonce),
+        Frame::Pong(_) => Incoming::Pong,
+        Frame::Bye => Incoming::Bye,
+        Frame::Hello(_) => return Err(ConnError::Unexpected("Hello from the listener")),
+        Frame::Data(_) => return Err(ConnError::Unexpected("Data from the listener")),
+    })
+}

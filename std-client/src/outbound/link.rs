@@ -1,0 +1,93 @@
+//! What the sender thread does to a peer's shared state (`PeerState`, under the peer lock)
+//! as its connection comes up, gets acknowledgements and goes down. Everything here is
+//! short and non-blocking: callers hold no other lock and call no user code meanwhile.
+
+use std::net::SocketAddr;
+
+use crate::jobs::Job;
+use crate::peer::{Link, OutPeer, PeerState};
+use crate::shared::Shared;
+
+/// Marks the peer `Connecting` and returns its address when an attempt should start now:
+/// the peer is offline with a known address and either `due` (its backoff expired) or a
+/// "connect now" hint is set. The flag says whether it was the hint.
+pub(super) fn begin_connect(peer: &OutPeer, due: bool) -> Option<(SocketAddr, bool)> {
+    let mut st = peer.lock();
+    if st.link != Link::Offline {
+        return None;
+    }
+    let addr = st.addr?;
+    let hinted = st.connect_now;
+    if !due && !hinted {
+        return None;
+    }
+    st.connect_now = false;
+    st.link = Link::Connecting;
+    Some((addr, hinted))
+}
+
+/// Whether a "connect now" hint points at another address than `addr` (the peer restarted
+/// elsewhere while we were still trying the old one).
+pub(super) fn moved_away(peer: &OutPeer, addr: SocketAddr) -> bool {
+    let st = peer.lock();
+    st.connect_now && st.addr.is_some_and(|a| a != addr)
+}
+
+/// The handshake succeeded and the listener has delivered every seq up to `cursor`.
+pub(super) fn connected(peer: &OutPeer, shared: &Shared, cursor: u64) {
+    let mut st = peer.lock();
+    st.window.rewind();
+    st.window.ack(cursor);
+    let own_tail = st.seq.tail();
+    st.seq.resume(own_tail, cursor);
+    st.link = Link::Connected;
+    st.connect_now = false;
+    peer.queue_drain(&mut st, &shared.jobs);
+    if !st.window.is_empty() && st.must_spill() {
+        peer.queue_spill(&mut st, &shared.jobs);
+    }
+    OutPeer::shrink_window(&mut st, shared.config.window_bytes);
+    peer.notify_room(&st);
+}
+
+/// A cumulative Ack for `seq` arrived.
+pub(super) fn acked(peer: &OutPeer, shared: &Shared, seq: u64) {
+    let mut st = peer.lock();
+    confirm_drain(peer, &mut st, shared, seq);
+    st.window.ack(seq);
+    OutPeer::shrink_window(&mut st, shared.config.window_bytes);
+    peer.notify_room(&st);
+}
+
+/// Frees the drain frames the listener already has (`seq <= confirmed`) and asks the
+/// worker to trim exactly that many from the head of the Redis list. Called on every Ack
+/// and before every write, because the worker may have just read frames the Welcome
+/// cursor already covers: those are dropped without being sent.
+pub(super) fn confirm_drain(peer: &OutPeer, st: &mut PeerState, shared: &Shared, confirmed: u64) {
+    let Some(drain) = st.drain.as_mut() else {
+        return;
+    };
+    let freed = drain.ack(confirmed);
+    if freed > 0 {
+        shared.jobs.push(Job::Trim(peer.id, freed as u64));
+        peer.queue_drain(st, &shared.jobs);
+    }
+}
+
+/// The connection is gone (or never came up): frames wait for the next one, at-least-once
+/// frames go to Redis meanwhile.
+pub(super) fn offline(peer: &OutPeer, shared: &Shared) {
+    let mut st = peer.lock();
+    st.link = Link::Offline;
+    st.wake_pending = false;
+    // Backlog frames copied into `drain` but not acked are still in Redis: read them again.
+    st.redis_read = 0;
+    if let Some(drain) = st.drain.as_mut() {
+        drain.clear();
+    }
+    st.window.rewind();
+    if st.window.unacked().next().is_some() {
+        peer.queue_spill(&mut st, &shared.jobs);
+    }
+    peer.notify_room(&st);
+}

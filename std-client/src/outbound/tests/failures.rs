@@ -1,0 +1,168 @@
+//! Connections that break: garbage, a vanished listener, silence, and reconnecting.
+
+use std::io::Write;
+use std::time::Duration;
+
+use liner_core::frame::Frame;
+
+use super::*;
+
+#[test]
+fn garbage_from_the_listener_is_a_send_error() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    // A length prefix far above any control frame.
+    side.stream
+        .write_all(&[0xff, 0xff, 0xff, 0x7f, 1, 2, 3])
+        .unwrap();
+    let message = h.wait_report(StatusKind::SenderSendError, 1);
+    assert!(message.contains("protocol"), "{message}");
+    h.wait_report(StatusKind::PeerDisconnected, 1);
+    assert_eq!(side.next(), None);
+    // And it comes back.
+    let _again = script.accept_welcome("listener-a", 0);
+    h.wait_report(StatusKind::PeerConnected, 2);
+}
+
+#[test]
+fn data_from_the_listener_is_a_send_error() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    side.send(&Frame::Data(liner_core::frame::Data {
+        seq: 1,
+        topic_key: 1,
+        flags: 0,
+        payload: b"?",
+    }));
+    let message = h.wait_report(StatusKind::SenderSendError, 1);
+    assert!(message.contains("Data"), "{message}");
+}
+
+#[test]
+fn a_lost_connection_rewinds_spills_and_resends_after_reconnect() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    for payload in [b"a", b"b", b"c"] {
+        h.send(&peer, payload, true);
+    }
+    assert_eq!(seqs(&side.data(3)), [1, 2, 3]);
+    drop(side);
+    let message = h.wait_report(StatusKind::PeerDisconnected, 1);
+    assert!(message.contains("closed"), "{message}");
+    assert!(h.jobs().contains(&Job::Spill(peer.id)));
+    // The listener had delivered seq 1 before the connection broke.
+    let mut side = script.accept_welcome("listener-a", 1);
+    assert_eq!(
+        side.data(2),
+        [(2, b"b".to_vec()), (3, b"c".to_vec())],
+        "unacked frames resent in order"
+    );
+    h.wait_report(StatusKind::PeerConnected, 2);
+}
+
+#[test]
+fn a_silent_listener_is_pinged_then_declared_dead() {
+    let config = Config {
+        ping_interval: Duration::from_millis(30),
+        liveness_timeout: Duration::from_millis(200),
+        ..fast_config()
+    };
+    let h = Harness::start(config);
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    assert!(matches!(side.next(), Some(Got::Ping(_))));
+    // Never answering: the sender gives up and closes.
+    while let Some(got) = side.next() {
+        assert!(matches!(got, Got::Ping(_)), "{got:?}");
+    }
+    let message = h.wait_report(StatusKind::PeerDisconnected, 1);
+    assert!(message.contains("silent"), "{message}");
+}
+
+#[test]
+fn pongs_keep_an_idle_connection_alive() {
+    let config = Config {
+        ping_interval: Duration::from_millis(20),
+        liveness_timeout: Duration::from_millis(100),
+        ..fast_config()
+    };
+    let h = Harness::start(config);
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    // Well past the liveness timeout, answered ping by ping.
+    for _ in 0..20 {
+        match side.next() {
+            Some(Got::Ping(nonce)) => side.send(&Frame::Pong(nonce)),
+            other => panic!("expected a ping, got {other:?}"),
+        }
+    }
+    assert_eq!(h.count(StatusKind::PeerDisconnected), 0);
+    assert_eq!(peer.lock().link, Link::Connected);
+}
+
+#[test]
+fn the_sender_answers_pings() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    side.send(&Frame::Ping(77));
+    assert_eq!(side.next(), Some(Got::Pong(77)));
+}
+
+#[test]
+fn a_connect_now_hint_skips_a_long_backoff() {
+    let config = Config {
+        reconnect_min: Duration::from_secs(30),
+        reconnect_max: Duration::from_secs(30),
+        ..fast_config()
+    };
+    let h = Harness::start(config);
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    drop(side);
+    h.wait_report(StatusKind::PeerDisconnected, 1);
+    // Without the hint the next attempt would be ~30 s away.
+    h.point(&peer, script.addr());
+    let _side = script.accept_welcome("listener-a", 0);
+    h.wait_report(StatusKind::PeerConnected, 2);
+}
+
+#[test]
+fn a_hint_with_a_new_address_abandons_the_old_attempt() {
+    // Long enough that only the hint can explain a quick switch.
+    let config = Config {
+        connect_timeout: Duration::from_secs(30),
+        ..fast_config()
+    };
+    let h = Harness::start(config);
+    let old = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, old.addr());
+    // The old address accepts but never answers the Hello.
+    let _stuck = old.accept();
+    let new = Script::bind();
+    h.point(&peer, new.addr());
+    let _side = new.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+}

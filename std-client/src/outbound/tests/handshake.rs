@@ -1,0 +1,138 @@
+//! Connect, Hello, Welcome (or not), and what the Welcome cursor does to the window.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use liner_core::frame::{Frame, RejectReason};
+
+use super::*;
+
+#[test]
+fn hello_names_the_channel_and_welcome_connects() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept();
+    let hello = side.next();
+    let expected = Got::Hello {
+        sender: SENDER.into(),
+        topic: SENDER_TOPIC.into(),
+        listener: "listener-a".into(),
+        ck: peer.ck,
+    };
+    assert_eq!(hello, Some(expected));
+    assert_eq!(peer.lock().link, Link::Connecting);
+    side.welcome("listener-a", 0);
+    h.wait_report(StatusKind::PeerConnected, 1);
+    wait_link(&peer, Link::Connected);
+    let reports = h.reports.lock().unwrap();
+    let expected_label = format!("listener-a@{}", script.addr());
+    assert_eq!(reports[0].1, expected_label);
+}
+
+#[test]
+fn welcome_cursor_frees_delivered_frames_and_the_rest_is_resent() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    // Queued while offline (no worker here, so they stay in the window).
+    for i in 1..=5u8 {
+        h.send(&peer, &[i], true);
+    }
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 3);
+    let frames = side.data(2);
+    assert_eq!(frames, [(4, vec![4]), (5, vec![5])]);
+    h.send(&peer, b"six", true);
+    assert_eq!(side.data(1), [(6, b"six".to_vec())]);
+}
+
+#[test]
+fn seqs_resume_above_a_cursor_ahead_of_the_sender() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.send(&peer, b"old", true);
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 40);
+    wait_link(&peer, Link::Connected);
+    assert!(
+        peer.lock().window.is_empty(),
+        "seq 1 is covered by cursor 40"
+    );
+    h.send(&peer, b"new", true);
+    assert_eq!(side.data(1), [(41, b"new".to_vec())]);
+}
+
+#[test]
+fn reject_is_a_send_error_and_the_sender_retries() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    for round in 1..=2 {
+        let mut side = script.accept();
+        assert!(matches!(side.next(), Some(Got::Hello { .. })));
+        side.send(&Frame::Reject(RejectReason::Busy));
+        let message = h.wait_report(StatusKind::SenderSendError, round);
+        assert!(message.contains("busy"), "{message}");
+    }
+    let _side = script.accept_welcome("listener-a", 0);
+    h.wait_report(StatusKind::PeerConnected, 1);
+    assert_eq!(
+        h.count(StatusKind::PeerDisconnected),
+        1,
+        "reported once, not per retry"
+    );
+}
+
+#[test]
+fn welcome_from_another_listener_is_refused() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.send(&peer, b"kept", true);
+    h.point(&peer, script.addr());
+    let mut side = script.accept();
+    side.next();
+    side.welcome("impostor", 0);
+    let message = h.wait_report(StatusKind::SenderSendError, 1);
+    assert!(message.contains("impostor"), "{message}");
+    assert_eq!(side.next(), None, "connection closed, nothing sent");
+    assert_eq!(peer.lock().window.unacked().count(), 1);
+}
+
+#[test]
+fn refused_connects_are_reported_once_and_retried() {
+    let h = Harness::start(fast_config());
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let peer = h.peer("gone");
+    h.point(&peer, addr);
+    h.wait_report(StatusKind::PeerDisconnected, 1);
+    // Several backoff rounds (10–40 ms each) later: still one report, still offline.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.count(StatusKind::PeerDisconnected), 1);
+    assert_eq!(h.count(StatusKind::SenderSendError), 0);
+    assert_ne!(peer.lock().link, Link::Connected);
+}
+
+#[test]
+fn no_welcome_times_out() {
+    let config = Config {
+        connect_timeout: Duration::from_millis(100),
+        ..fast_config()
+    };
+    let h = Harness::start(config);
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept();
+    assert!(matches!(side.next(), Some(Got::Hello { .. })));
+    let message = h.wait_report(StatusKind::PeerDisconnected, 1);
+    assert!(message.contains("Welcome"), "{message}");
+    assert_eq!(side.next(), None);
+}

@@ -1,0 +1,235 @@
+//! The outgoing stream against a socket stand-in that takes a few bytes per call.
+
+use std::io::{self, IoSlice, Write};
+
+use liner_core::ack::TxWindow;
+use liner_core::frame::{FLAG_AT_LEAST_ONCE, Frame, parse_frame};
+
+use super::super::writer::{Flushed, Writer};
+use crate::peer::{Link, OutPeer, PeerState};
+
+/// A socket that accepts at most `per_call` bytes per write and `budget` in all before
+/// it "would block".
+struct Pipe {
+    out: Vec<u8>,
+    per_call: usize,
+    budget: usize,
+    calls: usize,
+}
+
+impl Pipe {
+    fn new(per_call: usize, budget: usize) -> Pipe {
+        Pipe {
+            out: Vec::new(),
+            per_call,
+            budget,
+            calls: 0,
+        }
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_vectored(&[IoSlice::new(buf)])
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if self.budget == 0 {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        self.calls += 1;
+        let limit = self.per_call.min(self.budget);
+        let mut n = 0;
+        for buf in bufs {
+            let take = (limit - n).min(buf.len());
+            self.out.extend_from_slice(&buf[..take]);
+            n += take;
+        }
+        self.budget -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `(kind, seq or nonce)` of every frame in `bytes`, which must hold whole frames only.
+fn frames(bytes: &[u8]) -> Vec<(&'static str, u64)> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (frame, used) = parse_frame(rest)
+            .expect("valid frame")
+            .expect("whole frames only");
+        out.push(match frame {
+            Frame::Data(d) => ("data", d.seq),
+            Frame::Ping(n) => ("ping", n),
+            other => panic!("unexpected {other:?}"),
+        });
+        rest = &rest[used..];
+    }
+    out
+}
+
+fn push(window: &mut TxWindow<Vec<u8>>, seq: u64) {
+    window
+        .push_data(seq, 1, FLAG_AT_LEAST_ONCE, &[seq as u8; 40])
+        .unwrap();
+}
+
+/// A connected peer with a drain window holding `drain` and a window holding `window`.
+fn peer(drain: &[u64], window: &[u64]) -> OutPeer {
+    let peer = OutPeer::new(0, "listener".into(), 1, 4096, 1);
+    let mut st = peer.lock();
+    st.link = Link::Connected;
+    let mut d = TxWindow::new(vec![0; 4096]);
+    drain.iter().for_each(|&seq| push(&mut d, seq));
+    st.drain = Some(d);
+    window.iter().for_each(|&seq| push(&mut st.window, seq));
+    drop(st);
+    peer
+}
+
+fn unsent(st: &PeerState) -> (usize, usize) {
+    let drain = st.drain.as_ref().map_or(0, |d| d.unsent().len());
+    (drain, st.window.unsent().len())
+}
+
+#[test]
+fn control_then_drain_then_window_in_one_writev() {
+    let peer = peer(&[1, 2], &[3, 4]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    assert!(writer.queue(&Frame::Ping(9)));
+    let mut pipe = Pipe::new(usize::MAX, usize::MAX);
+    assert_eq!(
+        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        Flushed::Done
+    );
+    assert_eq!(pipe.calls, 1, "one syscall for everything");
+    let expected = [
+        ("ping", 9),
+        ("data", 1),
+        ("data", 2),
+        ("data", 3),
+        ("data", 4),
+    ];
+    assert_eq!(frames(&pipe.out), expected);
+    assert_eq!(unsent(&st), (0, 0));
+    assert!(writer.idle());
+}
+
+#[test]
+fn short_writes_resume_and_keep_frames_whole() {
+    let peer = peer(&[1, 2], &[3, 4, 5]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    writer.queue(&Frame::Ping(1));
+    let mut pipe = Pipe::new(7, usize::MAX);
+    assert_eq!(
+        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        Flushed::Done
+    );
+    let seqs: Vec<_> = frames(&pipe.out).into_iter().map(|f| f.1).collect();
+    assert_eq!(seqs, [1, 1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn a_partly_written_window_frame_is_finished_before_the_drain_takes_over() {
+    let peer = peer(&[], &[10, 11]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    let mut pipe = Pipe::new(usize::MAX, 20);
+    assert_eq!(
+        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        Flushed::Blocked
+    );
+    assert!(!writer.idle(), "frame 10 is cut");
+    // A spill starts (the window is no longer writable) and the drain gets a frame.
+    st.spilling = true;
+    push(st.drain.as_mut().unwrap(), 3);
+    pipe.budget = usize::MAX;
+    assert_eq!(
+        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        Flushed::Done
+    );
+    assert_eq!(frames(&pipe.out), [("data", 10), ("data", 3)]);
+    assert!(
+        !st.window.unsent().is_empty(),
+        "frame 11 waits for the spill"
+    );
+    st.spilling = false;
+    writer.flush(&mut pipe, &mut st, true).unwrap();
+    assert_eq!(frames(&pipe.out).last(), Some(&("data", 11)));
+    assert_eq!(unsent(&st), (0, 0));
+}
+
+#[test]
+fn a_partly_written_control_frame_goes_before_data() {
+    let peer = peer(&[], &[1]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    writer.queue(&Frame::Ping(5));
+    let mut pipe = Pipe::new(usize::MAX, 3);
+    assert_eq!(
+        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        Flushed::Blocked
+    );
+    writer.queue(&Frame::Ping(6));
+    pipe.budget = usize::MAX;
+    writer.flush(&mut pipe, &mut st, true).unwrap();
+    assert_eq!(frames(&pipe.out), [("ping", 5), ("ping", 6), ("data", 1)]);
+}
+
+#[test]
+fn before_the_handshake_only_control_frames_go_out() {
+    let peer = peer(&[1], &[2]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    writer.queue(&Frame::Ping(1));
+    let mut pipe = Pipe::new(usize::MAX, usize::MAX);
+    writer.flush(&mut pipe, &mut st, false).unwrap();
+    assert_eq!(frames(&pipe.out), [("ping", 1)]);
+    assert_ne!(unsent(&st), (0, 0));
+}
+
+#[test]
+fn window_waits_while_the_backlog_is_unread() {
+    let peer = peer(&[1], &[5]);
+    let mut st = peer.lock();
+    st.redis_len = 4;
+    st.redis_read = 1;
+    let mut writer = Writer::new();
+    let mut pipe = Pipe::new(usize::MAX, usize::MAX);
+    writer.flush(&mut pipe, &mut st, true).unwrap();
+    assert_eq!(frames(&pipe.out), [("data", 1)]);
+    assert!(!st.window.unsent().is_empty());
+}
+
+#[test]
+fn control_queue_is_bounded_and_frees_up_when_written() {
+    let peer = peer(&[], &[]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    let queued = (0..1000)
+        .take_while(|&n| writer.queue(&Frame::Ping(n)))
+        .count();
+    assert!(queued > 10 && queued < 1000, "queued {queued}");
+    let mut pipe = Pipe::new(usize::MAX, usize::MAX);
+    writer.flush(&mut pipe, &mut st, true).unwrap();
+    assert_eq!(frames(&pipe.out).len(), queued);
+    assert!(writer.queue(&Frame::Ping(1)));
+}
+
+#[test]
+fn a_vanished_partial_frame_is_an_error_not_a_corrupt_stream() {
+    let peer = peer(&[], &[1]);
+    let mut st = peer.lock();
+    let mut writer = Writer::new();
+    let mut pipe = Pipe::new(usize::MAX, 10);
+    writer.flush(&mut pipe, &mut st, true).unwrap();
+    st.window.clear();
+    pipe.budget = usize::MAX;
+    assert!(writer.flush(&mut pipe, &mut st, true).is_err());
+}
