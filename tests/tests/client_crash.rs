@@ -67,7 +67,7 @@ fn a_listener_killed_mid_stream_loses_nothing_and_repeats_at_most_one_batch() {
     let distinct = |got: &[u64], after: &[u64]| got.iter().chain(after).collect::<HashSet<_>>().len();
     while distinct(&got, &after) < TOTAL as usize {
         let before = after.len();
-        collect_got(&second, &mut after, after.len() + 1000, Duration::from_secs(10));
+        collect_got(&second, &mut after, before + 1000, Duration::from_secs(10));
         assert!(after.len() > before, "listener stalled at {} distinct", distinct(&got, &after));
     }
     let all: HashSet<u64> = got.iter().chain(&after).copied().collect();

@@ -3,13 +3,12 @@
 //! ```text
 //! liner-test-peer listen <redis-url> <unique> <topic>
 //!     runs a listener; prints `ready <addr>`, then `got <seq>` per message (the seq is the
-//!     payload's first 8 bytes, little endian); runs until killed or stdin closes.
+//!     payload's first 8 bytes, little endian); runs until killed.
 //! liner-test-peer drain <redis-url> <unique> <topic>
 //!     runs a sender that only drains its Redis backlog; prints `pending <n>` every 50 ms
 //!     and `drained` once nothing is pending, then stops cleanly.
 //! ```
 
-use std::io::Read;
 use std::time::Duration;
 
 use liner_broker::Client;
@@ -41,9 +40,10 @@ fn listen(client: &Client) {
     });
     assert!(ok, "run failed: {}", client.last_error_message());
     println!("ready {}", client.published_addr().unwrap_or_default());
-    // The test closes stdin (or kills us) to end the run.
-    let _ = std::io::stdin().read(&mut [0u8; 1]);
-    client.stop();
+    // The test ends this process with a signal; that is the point of running it apart.
+    loop {
+        std::thread::park();
+    }
 }
 
 fn drain(client: &Client) {
