@@ -6,8 +6,7 @@
 
 use redis::{Commands, Connection, RedisResult};
 
-use super::Store;
-use super::keys;
+use super::{Store, StoreError, keys};
 
 /// Attempts before giving up when the key keeps vanishing between `SET NX` and `GET`
 /// (only possible if someone deletes it concurrently).
@@ -15,7 +14,7 @@ const MAX_ATTEMPTS: usize = 8;
 
 impl Store {
     /// The numeric key of `topic` (`lnr_topic:{topic}:key`), allocated on first use.
-    pub fn topic_key(&mut self, topic: &str) -> Result<u64, super::StoreError> {
+    pub fn topic_key(&mut self, topic: &str) -> Result<u64, StoreError> {
         let key = keys::topic_key(topic);
         self.link.idempotent(|con| get_or_allocate(con, &key))
     }
@@ -28,7 +27,7 @@ impl Store {
         sender_unique: &str,
         src_topic: &str,
         listener_name: &str,
-    ) -> Result<u64, super::StoreError> {
+    ) -> Result<u64, StoreError> {
         let key = keys::connection_key(sender_unique, src_topic, listener_name);
         self.link.idempotent(|con| {
             let ck = get_or_allocate(con, &key)?;
