@@ -177,5 +177,9 @@ fn a_slow_callback_does_not_make_other_connections_look_silent() {
     // Arrives while the listener thread is stuck in the callback.
     other.send(&[Frame::Ping(5)]);
     assert_eq!(busy.acks_until(1), [1]);
-    assert_eq!(other.recv(), Got::Pong(5), "the waiting Ping proves it alive");
+    assert_eq!(
+        other.recv(),
+        Got::Pong(5),
+        "the waiting Ping proves it alive"
+    );
 }
