@@ -10,7 +10,7 @@ use crate::peer::OutPeer;
 use crate::registry::RouteRow;
 use crate::shared::Shared;
 use crate::status::StatusKind;
-use crate::store::{PeerEvent, PeerEventKind, Store};
+use crate::store::{PeerEvent, PeerEventKind, Store, keys};
 
 /// Resolves a catalog address (`ip:port` or `host:port`).
 pub(crate) fn resolve(addr: &str) -> Option<SocketAddr> {
@@ -65,6 +65,39 @@ pub(crate) fn register_all(shared: &Shared, store: &mut Store) {
     }
 }
 
+/// After Redis came back without its data: puts back the topic and connection keys this
+/// client still uses (so numbering cannot collide) and re-reads each peer's backlog length
+/// (what Redis held is gone; frames still in memory are kept and sent).
+pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
+    let own = shared
+        .own_topics
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .pairs();
+    let followed = shared.registry.topic_keys();
+    let own = own.iter().map(|(key, topic)| (*key, &**topic));
+    for (key, topic) in own.chain(followed.iter().map(|(t, k)| (*k, t.as_str()))) {
+        if let Err(e) = store.restore_key(&keys::topic_key(topic), key) {
+            log!("restoring the key of '{topic}' failed: {e}");
+        }
+    }
+    let mut peers = Vec::new();
+    shared.registry.snapshot(&mut peers);
+    for peer in peers {
+        let name = keys::connection_key(&shared.unique_name, &shared.topic, &peer.name);
+        if let Err(e) = store.restore_key(&name, peer.ck) {
+            log!("restoring connection key of {} failed: {e}", peer.name);
+        }
+        if let Ok(len) = store.backlog_len(peer.ck) {
+            let mut st = peer.lock();
+            if len < st.redis_len {
+                st.redis_len = len;
+                st.redis_read = st.redis_read.min(len);
+            }
+        }
+    }
+}
+
 /// Removes this client's catalog rows and announces it (at `stop`).
 pub(crate) fn unregister_all(shared: &Shared, store: &mut Store) {
     let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
@@ -80,7 +113,11 @@ pub(crate) fn unregister_all(shared: &Shared, store: &mut Store) {
 
 /// Loads the catalog rows of `topic` into routes, creating peers for new listeners.
 /// Returns how many addresses the topic has.
-pub(crate) fn refresh_topic(shared: &Shared, store: &mut Store, topic: &str) -> Result<usize, Error> {
+pub(crate) fn refresh_topic(
+    shared: &Shared,
+    store: &mut Store,
+    topic: &str,
+) -> Result<usize, Error> {
     let key = store.topic_key(topic)?;
     let mut rows = Vec::new();
     for (addr_text, name) in store.addresses(topic)? {

@@ -33,7 +33,10 @@ struct Running {
 
 /// What is kept between runs: the pollers (their wakers live in `Shared`) or the threads.
 enum Lifecycle {
-    Stopped { sender: mio::Poll, listener: mio::Poll },
+    Stopped {
+        sender: mio::Poll,
+        listener: mio::Poll,
+    },
     Running(Running),
     /// Transient while `run`/`stop` hand the pollers over.
     Moving,
@@ -53,7 +56,12 @@ pub struct Client {
 
 impl Client {
     /// Creates a client with the default `Config`; see [`Client::open`].
-    pub fn new_redis(unique_name: &str, topic: &str, bind: &str, redis_url: &str) -> Option<Client> {
+    pub fn new_redis(
+        unique_name: &str,
+        topic: &str,
+        bind: &str,
+        redis_url: &str,
+    ) -> Option<Client> {
         match Client::open(unique_name, topic, bind, redis_url, Config::default()) {
             Ok(client) => Some(client),
             Err(e) => {
@@ -207,7 +215,9 @@ impl Client {
             return Ok(());
         };
         let listener = self.bind_listener()?;
-        let bound = listener.local_addr().map_err(|e| Error::Bind(self.bind.clone(), e))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Error::Bind(self.bind.clone(), e))?;
         *self.bound.write().unwrap_or_else(|p| p.into_inner()) = Some(bound);
         let published = self.publish_addr(bound)?;
         let (worker_store, listener_store, events_store) = {
@@ -220,8 +230,10 @@ impl Client {
             .map_err(|e| Error::Startup(e.to_string()))?;
         let listener = mio::net::TcpListener::from_std(listener);
 
-        let Lifecycle::Stopped { sender, listener: listener_poll } =
-            std::mem::replace(&mut *lifecycle, Lifecycle::Moving)
+        let Lifecycle::Stopped {
+            sender,
+            listener: listener_poll,
+        } = std::mem::replace(&mut *lifecycle, Lifecycle::Moving)
         else {
             unreachable!("checked above");
         };
@@ -337,7 +349,11 @@ impl Client {
         running.events_stop.store(true, Ordering::Release);
         let _ = running.events.join();
         self.save_last_seqs();
-        *self.shared.published.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .shared
+            .published
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         match (sender, listener) {
             (Some(sender), Some(listener)) => {
                 *lifecycle = Lifecycle::Stopped { sender, listener };
@@ -356,10 +372,10 @@ impl Client {
         let mut store = self.store();
         for peer in peers {
             let tail = peer.lock().seq.tail();
-            if tail > 0 {
-                if let Err(e) = store.save_last_seq(peer.ck, tail) {
-                    log!("saving last seq for {} failed: {e}", peer.name);
-                }
+            if tail > 0
+                && let Err(e) = store.save_last_seq(peer.ck, tail)
+            {
+                log!("saving last seq for {} failed: {e}", peer.name);
             }
         }
     }

@@ -16,14 +16,24 @@ impl Client {
     /// Sends `payload` to one listener of `topic` (round-robin over its addresses).
     /// `Ok` means accepted: in the peer's window, or parked in Redis when the peer is away
     /// (at-least-once), or dropped and counted (best-effort to an unreachable peer).
-    pub fn try_send_to(&self, topic: &str, payload: &[u8], at_least_once: bool) -> Result<(), Error> {
+    pub fn try_send_to(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        at_least_once: bool,
+    ) -> Result<(), Error> {
         self.check_send(topic, payload)?;
         let (peer, key) = self.with_routes(topic, |registry| registry.pick(topic))?;
         self.enqueue(&peer, topic, key, payload, at_least_once)
     }
 
     /// Sends `payload` to every listener registered under `topic`.
-    pub fn try_send_all(&self, topic: &str, payload: &[u8], at_least_once: bool) -> Result<(), Error> {
+    pub fn try_send_all(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        at_least_once: bool,
+    ) -> Result<(), Error> {
         self.check_send(topic, payload)?;
         let (peers, key) = self.with_routes(topic, |registry| registry.all(topic))?;
         let mut first_error = None;

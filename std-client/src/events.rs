@@ -7,8 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::catalog::refresh_topic;
-use crate::jobs::Job;
+use crate::catalog::{refresh_topic, register_all, restore_after_data_loss};
 use crate::log::log;
 use crate::shared::Shared;
 use crate::status::StatusKind;
@@ -31,7 +30,10 @@ pub(crate) fn spawn(
             subscriber.run(&stop, POLL, |note| match note {
                 EventNote::Subscribed if outage => {
                     outage = false;
-                    shared.jobs.push(Job::Reregister);
+                    // Redis may have restarted empty: keys first (so nobody allocates new
+                    // ones for names in use), then our catalog rows, then our routes.
+                    restore_after_data_loss(&shared, &mut store);
+                    register_all(&shared, &mut store);
                     for topic in shared.registry.topics() {
                         if let Err(e) = refresh_topic(&shared, &mut store, &topic) {
                             log!("refreshing '{topic}' after reconnect failed: {e}");
@@ -59,7 +61,12 @@ fn on_event(shared: &Shared, store: &mut Store, event: &PeerEvent) {
                 log!("refreshing '{}' failed: {e}", event.topic);
             }
             if event.kind == PeerEventKind::Subscribed {
-                shared.report(StatusKind::PeerSubscribed, &event.topic, &peer, "subscribed");
+                shared.report(
+                    StatusKind::PeerSubscribed,
+                    &event.topic,
+                    &peer,
+                    "subscribed",
+                );
             }
         }
         PeerEventKind::Unsubscribed => {

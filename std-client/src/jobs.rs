@@ -17,8 +17,6 @@ pub(crate) enum Job {
     Trim(usize, u64),
     /// Persist the listener cursors marked dirty.
     PersistCursors,
-    /// Write catalog rows and keys again (Redis came back empty).
-    Reregister,
 }
 
 /// A blocking FIFO of jobs.

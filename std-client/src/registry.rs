@@ -116,6 +116,16 @@ impl Registry {
         self.routes().topic_keys.keys().cloned().collect()
     }
 
+    /// Followed topics with their wire keys.
+    pub fn topic_keys(&self) -> Vec<(String, u64)> {
+        let routes = self.routes();
+        routes
+            .topic_keys
+            .iter()
+            .map(|(t, k)| (t.clone(), *k))
+            .collect()
+    }
+
     /// The peer with this index.
     pub fn peer(&self, id: usize) -> Arc<OutPeer> {
         self.peers.read().unwrap_or_else(|p| p.into_inner())[id].clone()

@@ -27,6 +27,13 @@ impl OwnTopics {
         self.by_key.insert(key, Arc::from(topic));
     }
 
+    /// Every (key, topic) pair, lowest key first.
+    pub fn pairs(&self) -> Vec<(u64, Arc<str>)> {
+        let mut pairs: Vec<_> = self.by_key.iter().map(|(k, t)| (*k, t.clone())).collect();
+        pairs.sort_unstable_by_key(|(k, _)| *k);
+        pairs
+    }
+
     /// Name of a topic key this client listens (or listened) on.
     pub fn name(&self, key: u64) -> Option<&Arc<str>> {
         self.by_key.get(&key)

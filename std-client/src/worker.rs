@@ -59,9 +59,9 @@ pub(crate) fn spawn(
         .name("liner-store".into())
         .spawn(move || {
             loop {
-                let wait = worker
-                    .persist_due
-                    .map_or(IDLE_WAIT, |due| due.saturating_duration_since(Instant::now()));
+                let wait = worker.persist_due.map_or(IDLE_WAIT, |due| {
+                    due.saturating_duration_since(Instant::now())
+                });
                 match worker.shared.jobs.pop(wait) {
                     Some(job) => worker.run(job),
                     None if stop.load(Ordering::Acquire) && worker.persist_due.is_none() => break,
@@ -88,7 +88,6 @@ impl Worker {
                     self.persist_due = Some(due);
                 }
             }
-            Job::Reregister => crate::catalog::register_all(&self.shared, &mut self.store),
         }
     }
 

@@ -87,13 +87,19 @@ fn invalid_arguments_and_unreachable_redis_give_none_quickly() {
     let started = Instant::now();
     let url = format!("redis://127.0.0.1:{dead_port}/");
     assert!(Client::new_redis("a", "t", "127.0.0.1:0", &url).is_none());
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 /// Sends raw bytes to the listener's port; returns whether the listener closed the socket.
 fn poke(addr: &str, bytes: &[u8]) -> bool {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     stream.write_all(bytes).unwrap();
     let mut sink = [0u8; 256];
     loop {
@@ -125,8 +131,14 @@ fn garbage_on_the_listener_port_closes_that_connection_and_nothing_else() {
     assert!(received.wait_for(1, WAIT));
 
     let addr = listener.published_addr().unwrap();
-    assert!(poke(&addr, b"GET / HTTP/1.1\r\nHost: liner\r\n\r\n"), "garbage not closed");
-    assert!(poke(&addr, &0xFFFF_FFF0u32.to_le_bytes()), "oversize length not closed");
+    assert!(
+        poke(&addr, b"GET / HTTP/1.1\r\nHost: liner\r\n\r\n"),
+        "garbage not closed"
+    );
+    assert!(
+        poke(&addr, &0xFFFF_FFF0u32.to_le_bytes()),
+        "oversize length not closed"
+    );
     // A Hello of protocol version 99: kind 0x01, magic, version varint 99.
     let mut hello = vec![1u8];
     hello.extend_from_slice(b"LNR1");
@@ -138,14 +150,22 @@ fn garbage_on_the_listener_port_closes_that_connection_and_nothing_else() {
     for seq in 1..=100 {
         assert!(sender.send_to(&topic, &payload(seq, 100), true));
     }
-    assert!(received.wait_for(101, WAIT), "the listener stopped serving: {}", received.len());
+    assert!(
+        received.wait_for(101, WAIT),
+        "the listener stopped serving: {}",
+        received.len()
+    );
     let protocol_reports = reports
         .lock()
         .unwrap()
         .iter()
         .filter(|(kind, _)| *kind != StatusKind::PeerConnected)
         .count();
-    assert!(protocol_reports >= 3, "reports: {:?}", reports.lock().unwrap());
+    assert!(
+        protocol_reports >= 3,
+        "reports: {:?}",
+        reports.lock().unwrap()
+    );
     sender.stop();
     listener.stop();
 }

@@ -15,7 +15,9 @@ use liner_tests::{ChildProcess, RedisServer, unique_prefix};
 const WAIT: Duration = Duration::from_secs(60);
 
 fn peer(mode: &str, url: &str, unique: &str, topic: &str) -> ChildProcess {
-    ChildProcess::spawn(Command::new(env!("CARGO_BIN_EXE_liner-test-peer")).args([mode, url, unique, topic]))
+    ChildProcess::spawn(
+        Command::new(env!("CARGO_BIN_EXE_liner-test-peer")).args([mode, url, unique, topic]),
+    )
 }
 
 /// Reads `got <seq>` lines until `n` arrived or the child stops printing for `idle`.
@@ -46,7 +48,11 @@ fn a_listener_killed_mid_stream_loses_nothing_and_repeats_at_most_one_batch() {
     let topic_for_sender = topic.clone();
     let sending = std::thread::spawn(move || {
         for seq in 0..TOTAL {
-            assert!(sender.send_to(&topic_for_sender, &payload(seq, 100), true), "{}", sender.last_error_message());
+            assert!(
+                sender.send_to(&topic_for_sender, &payload(seq, 100), true),
+                "{}",
+                sender.last_error_message()
+            );
             if seq % 1000 == 0 {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -64,11 +70,16 @@ fn a_listener_killed_mid_stream_loses_nothing_and_repeats_at_most_one_batch() {
     second.wait_for_line(WAIT, |l| l.starts_with("ready"));
     let sender = sending.join().unwrap();
     let mut after = Vec::new();
-    let distinct = |got: &[u64], after: &[u64]| got.iter().chain(after).collect::<HashSet<_>>().len();
+    let distinct =
+        |got: &[u64], after: &[u64]| got.iter().chain(after).collect::<HashSet<_>>().len();
     while distinct(&got, &after) < TOTAL as usize {
         let before = after.len();
         collect_got(&second, &mut after, before + 1000, Duration::from_secs(10));
-        assert!(after.len() > before, "listener stalled at {} distinct", distinct(&got, &after));
+        assert!(
+            after.len() > before,
+            "listener stalled at {} distinct",
+            distinct(&got, &after)
+        );
     }
     let all: HashSet<u64> = got.iter().chain(&after).copied().collect();
     assert_eq!(all.len(), TOTAL as usize, "lost messages");
@@ -97,7 +108,11 @@ fn a_sender_killed_while_draining_a_large_backlog_loses_nothing() {
         assert!(sender.refresh_address_topic(&topic));
         assert!(listener.stop());
         for seq in 0..TOTAL {
-            assert!(sender.send_to(&topic, &payload(seq, 100), true), "{}", sender.last_error_message());
+            assert!(
+                sender.send_to(&topic, &payload(seq, 100), true),
+                "{}",
+                sender.last_error_message()
+            );
         }
         assert!(sender.stop());
         assert_eq!(sender.pending_count(), TOTAL as i64);
@@ -105,14 +120,25 @@ fn a_sender_killed_while_draining_a_large_backlog_loses_nothing() {
     assert!(listener.run(received.callback()));
 
     let mut drainer = peer("drain", redis.url(), &sender_name, &sender_topic);
-    assert!(received.wait_for(20_000, WAIT), "drain did not start: {}", received.len());
+    assert!(
+        received.wait_for(20_000, WAIT),
+        "drain did not start: {}",
+        received.len()
+    );
     drainer.kill9();
     let at_kill = received.len();
-    assert!(at_kill < TOTAL as usize, "the drain finished before the kill; nothing tested");
+    assert!(
+        at_kill < TOTAL as usize,
+        "the drain finished before the kill; nothing tested"
+    );
 
     let restarted = peer("drain", redis.url(), &sender_name, &sender_topic);
     restarted.wait_for_line(WAIT * 2, |l| l == "drained");
-    assert!(received.wait_for(TOTAL as usize, WAIT), "got {}", received.len());
+    assert!(
+        received.wait_for(TOTAL as usize, WAIT),
+        "got {}",
+        received.len()
+    );
     std::thread::sleep(Duration::from_millis(200));
     let seqs = received.seqs();
     let distinct: HashSet<u64> = seqs.iter().copied().collect();
@@ -121,6 +147,9 @@ fn a_sender_killed_while_draining_a_large_backlog_loses_nothing() {
         "sender SIGKILL after {at_kill} of {TOTAL} drained: {} duplicates",
         seqs.len() - distinct.len()
     );
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "order broken across the restart");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "order broken across the restart"
+    );
     listener.stop();
 }

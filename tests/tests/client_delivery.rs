@@ -12,6 +12,9 @@ use liner_tests::{RedisServer, unique_prefix};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// Seqs one peer received, by sender topic.
+type BySender = Arc<Mutex<HashMap<String, Vec<u64>>>>;
+
 #[test]
 fn one_to_one_with_reply_from_inside_the_callback() {
     let redis = RedisServer::start();
@@ -27,17 +30,30 @@ fn one_to_one_with_reply_from_inside_the_callback() {
     let seen_from = Arc::new(Mutex::new(Vec::new()));
     let seen = seen_from.clone();
     assert!(replier.run(move |to, from, data| {
-        seen.lock().unwrap().push((to.to_string(), from.to_string()));
-        assert!(me.send_to(&reply_to, data, true), "{}", me.last_error_message());
+        seen.lock()
+            .unwrap()
+            .push((to.to_string(), from.to_string()));
+        assert!(
+            me.send_to(&reply_to, data, true),
+            "{}",
+            me.last_error_message()
+        );
     }));
 
     for seq in 1..=100 {
-        assert!(asker.send_to(&ping_topic, &payload(seq, 100), true), "{}", asker.last_error_message());
+        assert!(
+            asker.send_to(&ping_topic, &payload(seq, 100), true),
+            "{}",
+            asker.last_error_message()
+        );
     }
     assert!(replies.wait_for(100, WAIT), "got {} replies", replies.len());
     assert_exactly_in_order(&replies.seqs(), 1..=100);
     let seen = seen_from.lock().unwrap();
-    assert!(seen.iter().all(|(to, from)| *to == ping_topic && *from == pong_topic));
+    assert!(
+        seen.iter()
+            .all(|(to, from)| *to == ping_topic && *from == pong_topic)
+    );
     asker.stop();
     replier.stop();
 }
@@ -49,19 +65,35 @@ fn send_all_reaches_every_subscriber_once() {
     let news = format!("{p}news");
     let mut readers = Vec::new();
     for i in 0..3 {
-        let reader = client(redis.url(), &format!("{p}reader{i}"), &format!("{p}inbox{i}"));
+        let reader = client(
+            redis.url(),
+            &format!("{p}reader{i}"),
+            &format!("{p}inbox{i}"),
+        );
         assert!(reader.subscribe(&news));
         let received = Received::default();
         assert!(reader.run(received.callback()));
         readers.push((reader, received));
     }
-    let sender = client(redis.url(), &format!("{p}publisher"), &format!("{p}publisher"));
+    let sender = client(
+        redis.url(),
+        &format!("{p}publisher"),
+        &format!("{p}publisher"),
+    );
     assert!(sender.run(|_, _, _| {}));
     for seq in 0..1000 {
-        assert!(sender.send_all(&news, &payload(seq, 100), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_all(&news, &payload(seq, 100), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
     for (reader, received) in &readers {
-        assert!(received.wait_for(1000, WAIT), "reader got {}", received.len());
+        assert!(
+            received.wait_for(1000, WAIT),
+            "reader got {}",
+            received.len()
+        );
         std::thread::sleep(Duration::from_millis(50));
         assert_exactly_in_order(&received.seqs(), 0..1000);
         reader.stop();
@@ -81,20 +113,35 @@ fn send_to_shares_work_across_consumers_without_loss_or_repeat() {
         assert!(consumer.run(received.callback()));
         consumers.push((consumer, received));
     }
-    let producer = client(redis.url(), &format!("{p}producer"), &format!("{p}producer"));
+    let producer = client(
+        redis.url(),
+        &format!("{p}producer"),
+        &format!("{p}producer"),
+    );
     assert!(producer.run(|_, _, _| {}));
     assert!(producer.refresh_address_topic(&jobs));
     for seq in 0..3000 {
-        assert!(producer.send_to(&jobs, &payload(seq, 100), true), "{}", producer.last_error_message());
+        assert!(
+            producer.send_to(&jobs, &payload(seq, 100), true),
+            "{}",
+            producer.last_error_message()
+        );
     }
     let total = || consumers.iter().map(|(_, r)| r.len()).sum::<usize>();
-    assert!(common::wait_until(WAIT, || total() >= 3000), "got {}", total());
+    assert!(
+        common::wait_until(WAIT, || total() >= 3000),
+        "got {}",
+        total()
+    );
     std::thread::sleep(Duration::from_millis(50));
     let mut all: Vec<u64> = consumers.iter().flat_map(|(_, r)| r.seqs()).collect();
     for (_, received) in &consumers {
         assert!(received.len() > 0, "a consumer got no share");
         let seqs = received.seqs();
-        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "a consumer's share is out of order");
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "a consumer's share is out of order"
+        );
     }
     all.sort_unstable();
     assert_exactly_in_order(&all, 0..3000);
@@ -106,13 +153,17 @@ fn many_to_many_delivers_each_message_once() {
     let redis = RedisServer::start();
     let p = unique_prefix();
     let topics: Vec<String> = (0..3).map(|i| format!("{p}node{i}")).collect();
-    let received: Vec<Arc<Mutex<HashMap<String, Vec<u64>>>>> = (0..3).map(|_| Arc::default()).collect();
+    let received: Vec<BySender> = (0..3).map(|_| Arc::default()).collect();
     let mut peers = Vec::new();
     for (i, topic) in topics.iter().enumerate() {
         let peer = client(redis.url(), &format!("{p}peer{i}"), topic);
         let sink = received[i].clone();
         assert!(peer.run(move |_, from, data| {
-            sink.lock().unwrap().entry(from.to_string()).or_default().push(seq_of(data));
+            sink.lock()
+                .unwrap()
+                .entry(from.to_string())
+                .or_default()
+                .push(seq_of(data));
         }));
         peers.push(peer);
     }
@@ -120,12 +171,16 @@ fn many_to_many_delivers_each_message_once() {
         for (j, topic) in topics.iter().enumerate() {
             if i != j {
                 for seq in 0..500 {
-                    assert!(peer.send_to(topic, &payload(seq, 64), true), "{}", peer.last_error_message());
+                    assert!(
+                        peer.send_to(topic, &payload(seq, 64), true),
+                        "{}",
+                        peer.last_error_message()
+                    );
                 }
             }
         }
     }
-    let complete = |r: &Arc<Mutex<HashMap<String, Vec<u64>>>>| r.lock().unwrap().values().map(Vec::len).sum::<usize>() >= 1000;
+    let complete = |r: &BySender| r.lock().unwrap().values().map(Vec::len).sum::<usize>() >= 1000;
     assert!(common::wait_until(WAIT, || received.iter().all(complete)));
     std::thread::sleep(Duration::from_millis(50));
     for (j, r) in received.iter().enumerate() {
@@ -152,16 +207,34 @@ fn a_two_mib_payload_goes_through_with_the_default_config() {
         assert!(data[8..].iter().all(|&b| b == 0xA5), "payload corrupted");
         sink.lock().unwrap().push((seq_of(data), data.len()));
     }));
-    let sender = client(redis.url(), &format!("{p}big_sender"), &format!("{p}big_sender"));
+    let sender = client(
+        redis.url(),
+        &format!("{p}big_sender"),
+        &format!("{p}big_sender"),
+    );
     assert!(sender.run(|_, _, _| {}));
     let big = 2 << 20;
     for seq in 0..3 {
-        assert!(sender.send_to(&topic, &payload(seq, big), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_to(&topic, &payload(seq, big), true),
+            "{}",
+            sender.last_error_message()
+        );
         assert!(sender.send_to(&topic, &payload(100 + seq, 100), true));
     }
     assert!(common::wait_until(WAIT, || sizes.lock().unwrap().len() >= 6));
     let got = sizes.lock().unwrap().clone();
-    assert_eq!(got, vec![(0, big), (100, 100), (1, big), (101, 100), (2, big), (102, 100)]);
+    assert_eq!(
+        got,
+        vec![
+            (0, big),
+            (100, 100),
+            (1, big),
+            (101, 100),
+            (2, big),
+            (102, 100)
+        ]
+    );
     sender.stop();
     listener.stop();
 }

@@ -34,9 +34,17 @@ fn ten_thousand_messages_to_a_stopped_listener_are_parked_then_delivered_once_in
     assert!(listener.stop());
 
     for seq in 0..10_000 {
-        assert!(sender.send_to(&topic, &payload(seq, 100), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_to(&topic, &payload(seq, 100), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
-    assert!(common::wait_until(WAIT, || parked(&redis) == 10_000), "parked {}", parked(&redis));
+    assert!(
+        common::wait_until(WAIT, || parked(&redis) == 10_000),
+        "parked {}",
+        parked(&redis)
+    );
     assert_eq!(sender.pending_count(), 10_000);
     let by_peer = sender.pending_by_peer().unwrap();
     assert_eq!(by_peer.len(), 1);
@@ -45,7 +53,11 @@ fn ten_thousand_messages_to_a_stopped_listener_are_parked_then_delivered_once_in
 
     assert!(listener.run(received.callback()));
     assert!(received.wait_for(10_000, WAIT), "got {}", received.len());
-    assert!(common::wait_until(WAIT, || parked(&redis) == 0), "still parked {}", parked(&redis));
+    assert!(
+        common::wait_until(WAIT, || parked(&redis) == 0),
+        "still parked {}",
+        parked(&redis)
+    );
     std::thread::sleep(Duration::from_millis(100));
     assert_exactly_in_order(&received.seqs(), 0..10_000);
     assert_eq!(sender.pending_count(), 0);
@@ -74,7 +86,11 @@ fn best_effort_to_an_offline_peer_is_accepted_but_neither_stored_nor_delivered()
     assert_eq!(sender.pending_count(), 0);
     assert!(listener.run(received.callback()));
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(received.len(), 0, "best-effort frames were delivered after the fact");
+    assert_eq!(
+        received.len(),
+        0,
+        "best-effort frames were delivered after the fact"
+    );
     sender.stop();
     listener.stop();
 }
@@ -96,7 +112,11 @@ fn listener_stopped_and_restarted_mid_stream_loses_and_repeats_nothing() {
         if seq == 12_000 {
             assert!(listener.run(received.callback()));
         }
-        assert!(sender.send_to(&topic, &payload(seq, 100), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_to(&topic, &payload(seq, 100), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
     assert!(received.wait_for(20_000, WAIT), "got {}", received.len());
     std::thread::sleep(Duration::from_millis(200));
@@ -132,7 +152,11 @@ fn a_sender_stopped_with_a_backlog_continues_its_numbering_after_restart() {
     assert!(sender.run(|_, _, _| {}));
     assert!(listener.run(received.callback()));
     for seq in 1100..1200 {
-        assert!(sender.send_to(&topic, &payload(seq, 100), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_to(&topic, &payload(seq, 100), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
     assert!(received.wait_for(1200, WAIT), "got {}", received.len());
     std::thread::sleep(Duration::from_millis(200));
@@ -188,7 +212,10 @@ fn a_sender_reconnects_quickly_to_a_restarted_peer() {
         times.push(restarted.elapsed());
     }
     times.sort();
-    println!("reconnect + delivery after a peer restart: median {:?}, max {:?}", times[2], times[4]);
+    println!(
+        "reconnect + delivery after a peer restart: median {:?}, max {:?}",
+        times[2], times[4]
+    );
     assert_exactly_in_order(&received.seqs(), 0..=5);
     sender.stop();
     listener.stop();

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::{Received, client, payload};
 use liner_tests::{RedisServer, unique_prefix};
+use redis::Commands;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -25,6 +26,9 @@ fn clients_re_register_and_traffic_resumes_after_redis_restarts_empty() {
     }
     assert!(received.wait_for(100, WAIT));
 
+    let key_name = format!("lnr_topic:{topic}:key");
+    let topic_key: u64 = redis.connection().get(&key_name).unwrap();
+
     redis.restart_empty();
     // The catalog row comes back once the listener notices the restart.
     assert!(
@@ -33,14 +37,37 @@ fn clients_re_register_and_traffic_resumes_after_redis_restarts_empty() {
             .is_some_and(|rows| !rows.is_empty())),
         "the listener did not register again"
     );
+    // The keys in use come back, and the counter cannot hand them out again.
+    assert!(common::wait_until(WAIT, || redis
+        .connection()
+        .get::<_, Option<u64>>(&key_name)
+        .unwrap()
+        == Some(topic_key)));
+    let counter: u64 = redis.connection().get("lnr_unique_key").unwrap();
+    assert!(
+        counter >= topic_key,
+        "counter {counter} below key in use {topic_key}"
+    );
     for seq in 100..200 {
-        assert!(sender.send_to(&topic, &payload(seq, 100), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_to(&topic, &payload(seq, 100), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
     assert!(received.wait_for(200, WAIT), "got {}", received.len());
     // A newcomer finds the listener through the rebuilt catalog.
-    let newcomer = client(redis.url(), &format!("{p}newcomer"), &format!("{p}newcomer"));
+    let newcomer = client(
+        redis.url(),
+        &format!("{p}newcomer"),
+        &format!("{p}newcomer"),
+    );
     assert!(newcomer.run(|_, _, _| {}));
-    assert!(newcomer.send_to(&topic, &payload(1000, 100), true), "{}", newcomer.last_error_message());
+    assert!(
+        newcomer.send_to(&topic, &payload(1000, 100), true),
+        "{}",
+        newcomer.last_error_message()
+    );
     assert!(received.wait_for(201, WAIT));
     let mut seqs = received.seqs();
     seqs.sort_unstable();

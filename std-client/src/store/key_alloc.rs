@@ -12,7 +12,31 @@ use super::{Store, StoreError, keys};
 /// (only possible if someone deletes it concurrently).
 const MAX_ATTEMPTS: usize = 8;
 
+/// Puts a key back (only if missing) and lifts the counter to at least its value, in one
+/// server-side step.
+const RESTORE_SCRIPT: &str = "redis.call('SET', KEYS[1], ARGV[1], 'NX') \
+    local c = tonumber(redis.call('GET', KEYS[2]) or '0') \
+    if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end \
+    return 1";
+
 impl Store {
+    /// After Redis lost its data: writes back a topic or connection key this client still
+    /// uses (`key` is the full key name, e.g. from [`keys::topic_key`]) unless someone set
+    /// it meanwhile, and lifts `lnr_unique_key` to at least `value` so later allocations
+    /// never hand out a number that is still in use.
+    pub fn restore_key(&mut self, key: &str, value: u64) -> Result<(), StoreError> {
+        self.link.idempotent(|con| {
+            redis::cmd("EVAL")
+                .arg(RESTORE_SCRIPT)
+                .arg(2)
+                .arg(key)
+                .arg(keys::UNIQUE_KEY_COUNTER)
+                .arg(value)
+                .query::<i64>(con)
+                .map(drop)
+        })
+    }
+
     /// The numeric key of `topic` (`lnr_topic:{topic}:key`), allocated on first use.
     pub fn topic_key(&mut self, topic: &str) -> Result<u64, StoreError> {
         let key = keys::topic_key(topic);
