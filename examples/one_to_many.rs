@@ -37,11 +37,20 @@ fn main() {
         listeners.push(client);
         counters.push(count);
     }
-    let sender = Client::new_redis(&support::unique("publisher"), &support::unique("publisher"), "127.0.0.1:0", &redis.url)
-        .expect("cannot reach Redis");
+    let sender = Client::new_redis(
+        &support::unique("publisher"),
+        &support::unique("publisher"),
+        "127.0.0.1:0",
+        &redis.url,
+    )
+    .expect("cannot reach Redis");
     assert!(sender.run(|_, _, _| {}));
     for n in 0..COUNT {
-        assert!(sender.send_all(&news, format!("item {n}").as_bytes(), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_all(&news, format!("item {n}").as_bytes(), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
     let done = support::wait_until(Duration::from_secs(20), || {
         counters.iter().all(|c| c.load(Ordering::SeqCst) >= COUNT)
@@ -51,6 +60,9 @@ fn main() {
         l.stop();
     });
     let counts: Vec<usize> = counters.iter().map(|c| c.load(Ordering::SeqCst)).collect();
-    assert!(done && counts.iter().all(|&c| c == COUNT), "counts {counts:?}, expected {COUNT} each");
+    assert!(
+        done && counts.iter().all(|&c| c == COUNT),
+        "counts {counts:?}, expected {COUNT} each"
+    );
     println!("one_to_many: each of {LISTENERS} subscribers got all {COUNT} messages once");
 }

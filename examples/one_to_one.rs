@@ -15,8 +15,13 @@ const COUNT: u32 = 1000;
 fn main() {
     let redis = support::redis();
     let topic = support::unique("one_to_one.listener");
-    let listener = Client::new_redis(&support::unique("listener"), &topic, "127.0.0.1:0", &redis.url)
-        .expect("cannot reach Redis");
+    let listener = Client::new_redis(
+        &support::unique("listener"),
+        &topic,
+        "127.0.0.1:0",
+        &redis.url,
+    )
+    .expect("cannot reach Redis");
     let sender = Client::new_redis(
         &support::unique("sender"),
         &support::unique("one_to_one.sender"),
@@ -33,13 +38,22 @@ fn main() {
     }));
     assert!(sender.run(|_, _, _| {}));
     for n in 0..COUNT {
-        assert!(sender.send_to(&topic, &n.to_le_bytes(), true), "{}", sender.last_error_message());
+        assert!(
+            sender.send_to(&topic, &n.to_le_bytes(), true),
+            "{}",
+            sender.last_error_message()
+        );
     }
-    let done = support::wait_until(Duration::from_secs(20), || received.lock().unwrap().len() >= COUNT as usize);
+    let done = support::wait_until(Duration::from_secs(20), || {
+        received.lock().unwrap().len() >= COUNT as usize
+    });
     sender.stop();
     listener.stop();
     let received = received.lock().unwrap();
     assert!(done, "received {} of {COUNT}", received.len());
-    assert!(received.iter().copied().eq(0..COUNT), "messages out of order or duplicated");
+    assert!(
+        received.iter().copied().eq(0..COUNT),
+        "messages out of order or duplicated"
+    );
     println!("one_to_one: {COUNT} messages delivered once, in order");
 }

@@ -22,8 +22,13 @@ fn main() {
     let mut consumers = Vec::new();
     for i in 0..CONSUMERS {
         // All consumers serve the same topic: that is what makes them share the work.
-        let client = Client::new_redis(&support::unique(&format!("worker{i}")), &jobs_topic, "127.0.0.1:0", &redis.url)
-            .expect("cannot reach Redis");
+        let client = Client::new_redis(
+            &support::unique(&format!("worker{i}")),
+            &jobs_topic,
+            "127.0.0.1:0",
+            &redis.url,
+        )
+        .expect("cannot reach Redis");
         let sink = done.clone();
         assert!(client.run(move |_, _, payload| {
             let job = u32::from_le_bytes(payload.try_into().expect("4-byte job"));
@@ -31,20 +36,36 @@ fn main() {
         }));
         consumers.push(client);
     }
-    let producer = Client::new_redis(&support::unique("producer"), &support::unique("producer"), "127.0.0.1:0", &redis.url)
-        .expect("cannot reach Redis");
+    let producer = Client::new_redis(
+        &support::unique("producer"),
+        &support::unique("producer"),
+        "127.0.0.1:0",
+        &redis.url,
+    )
+    .expect("cannot reach Redis");
     assert!(producer.run(|_, _, _| {}));
     for job in 0..JOBS {
-        assert!(producer.send_to(&jobs_topic, &job.to_le_bytes(), true), "{}", producer.last_error_message());
+        assert!(
+            producer.send_to(&jobs_topic, &job.to_le_bytes(), true),
+            "{}",
+            producer.last_error_message()
+        );
     }
-    let finished = support::wait_until(Duration::from_secs(20), || done.lock().unwrap().len() >= JOBS as usize);
+    let finished = support::wait_until(Duration::from_secs(20), || {
+        done.lock().unwrap().len() >= JOBS as usize
+    });
     producer.stop();
     consumers.iter().for_each(|c| {
         c.stop();
     });
     let done = done.lock().unwrap();
     let unique: HashSet<u32> = done.iter().map(|&(_, job)| job).collect();
-    assert!(finished && done.len() == JOBS as usize && unique.len() == JOBS as usize, "jobs done {} (distinct {})", done.len(), unique.len());
+    assert!(
+        finished && done.len() == JOBS as usize && unique.len() == JOBS as usize,
+        "jobs done {} (distinct {})",
+        done.len(),
+        unique.len()
+    );
     for i in 0..CONSUMERS {
         let share = done.iter().filter(|&&(c, _)| c == i).count();
         assert!(share > 0, "consumer {i} got no job");

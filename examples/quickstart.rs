@@ -17,26 +17,45 @@ fn main() {
     let (alice_topic, bob_topic) = (support::unique("hellos"), support::unique("greetings"));
 
     let bob = Arc::new(
-        Client::new_redis(&support::unique("bob"), &bob_topic, "127.0.0.1:0", &redis.url)
-            .expect("bob: cannot reach Redis"),
+        Client::new_redis(
+            &support::unique("bob"),
+            &bob_topic,
+            "127.0.0.1:0",
+            &redis.url,
+        )
+        .expect("bob: cannot reach Redis"),
     );
-    let alice = Client::new_redis(&support::unique("alice"), &alice_topic, "127.0.0.1:0", &redis.url)
-        .expect("alice: cannot reach Redis");
+    let alice = Client::new_redis(
+        &support::unique("alice"),
+        &alice_topic,
+        "127.0.0.1:0",
+        &redis.url,
+    )
+    .expect("alice: cannot reach Redis");
 
     let replies = Arc::new(AtomicUsize::new(0));
     let seen = replies.clone();
     assert!(alice.run(move |_to, from, payload| {
-        println!("alice got from '{from}': {}", String::from_utf8_lossy(payload));
+        println!(
+            "alice got from '{from}': {}",
+            String::from_utf8_lossy(payload)
+        );
         seen.fetch_add(1, Ordering::SeqCst);
     }));
 
     let bob_in_callback = bob.clone();
     let reply_topic = alice_topic.clone();
     assert!(bob.run(move |to, from, payload| {
-        println!("bob got on '{to}' from '{from}': {}", String::from_utf8_lossy(payload));
+        println!(
+            "bob got on '{to}' from '{from}': {}",
+            String::from_utf8_lossy(payload)
+        );
         let answer = format!("hello back ({} bytes received)", payload.len());
         if !bob_in_callback.send_to(&reply_topic, answer.as_bytes(), true) {
-            eprintln!("bob could not reply: {}", bob_in_callback.last_error_message());
+            eprintln!(
+                "bob could not reply: {}",
+                bob_in_callback.last_error_message()
+            );
         }
     }));
     println!(
@@ -48,11 +67,21 @@ fn main() {
     assert!(alice.refresh_address_topic(&bob_topic));
     for i in 1..=3 {
         let message = format!("hello #{i} from alice");
-        assert!(alice.send_to(&bob_topic, message.as_bytes(), true), "{}", alice.last_error_message());
+        assert!(
+            alice.send_to(&bob_topic, message.as_bytes(), true),
+            "{}",
+            alice.last_error_message()
+        );
     }
-    let ok = support::wait_until(Duration::from_secs(10), || replies.load(Ordering::SeqCst) == 3);
+    let ok = support::wait_until(Duration::from_secs(10), || {
+        replies.load(Ordering::SeqCst) == 3
+    });
     alice.stop();
     bob.stop();
-    assert!(ok, "expected 3 replies, got {}", replies.load(Ordering::SeqCst));
+    assert!(
+        ok,
+        "expected 3 replies, got {}",
+        replies.load(Ordering::SeqCst)
+    );
     println!("quickstart done: 3 messages sent, 3 replies received");
 }

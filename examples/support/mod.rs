@@ -42,7 +42,10 @@ pub fn redis() -> Redis {
         .stdout(Stdio::null())
         .spawn()
         .expect("no LINER_REDIS_URL given and `redis-server` could not be started");
-    println!("(no LINER_REDIS_URL given: started a private redis-server on 127.0.0.1:{port}, pid {})", server.id());
+    println!(
+        "(no LINER_REDIS_URL given: started a private redis-server on 127.0.0.1:{port}, pid {})",
+        server.id()
+    );
     let url = format!("redis://127.0.0.1:{port}/");
     let deadline = Instant::now() + Duration::from_secs(5);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

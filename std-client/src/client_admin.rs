@@ -13,7 +13,11 @@ impl Client {
     pub fn try_subscribe(&self, topic: &str) -> Result<(), Error> {
         check_topic(topic)?;
         {
-            let mut listening = self.shared.listening.lock().unwrap_or_else(|p| p.into_inner());
+            let mut listening = self
+                .shared
+                .listening
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if listening.iter().any(|t| t == topic) {
                 return Ok(());
             }
@@ -36,7 +40,11 @@ impl Client {
             )));
         }
         {
-            let mut listening = self.shared.listening.lock().unwrap_or_else(|p| p.into_inner());
+            let mut listening = self
+                .shared
+                .listening
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let before = listening.len();
             listening.retain(|t| t != topic);
             if listening.len() == before {
@@ -66,13 +74,17 @@ impl Client {
     /// At-least-once messages of this sender parked in Redis, all listeners together.
     pub fn try_pending_count(&self) -> Result<u64, Error> {
         let shared = &self.shared;
-        Ok(self.store().pending_count(&shared.unique_name, &shared.topic)?)
+        Ok(self
+            .store()
+            .pending_count(&shared.unique_name, &shared.topic)?)
     }
 
     /// The same per listener.
     pub fn try_pending_by_peer(&self) -> Result<Vec<PeerBacklog>, Error> {
         let shared = &self.shared;
-        Ok(self.store().pending_by_peer(&shared.unique_name, &shared.topic)?)
+        Ok(self
+            .store()
+            .pending_by_peer(&shared.unique_name, &shared.topic)?)
     }
 
     /// Deletes this sender's parked messages. Only while stopped.

@@ -47,7 +47,11 @@ fn listen(client: &Client) {
 }
 
 fn drain(client: &Client) {
-    assert!(client.run(|_, _, _| {}), "run failed: {}", client.last_error_message());
+    assert!(
+        client.run(|_, _, _| {}),
+        "run failed: {}",
+        client.last_error_message()
+    );
     loop {
         let pending = client.pending_count();
         println!("pending {pending}");

@@ -17,7 +17,11 @@ pub fn payload(seq: u64, len: usize) -> Vec<u8> {
 
 /// The seq carried by a payload made with [`payload`].
 pub fn seq_of(payload: &[u8]) -> u64 {
-    u64::from_le_bytes(payload[..8].try_into().expect("payload shorter than 8 bytes"))
+    u64::from_le_bytes(
+        payload[..8]
+            .try_into()
+            .expect("payload shorter than 8 bytes"),
+    )
 }
 
 /// Seqs a listener received, in arrival order.
