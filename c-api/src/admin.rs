@@ -1,0 +1,166 @@
+//! Catalog and store administration: subscriptions, route refreshes, catalog listings,
+//! pending-message counts and the `lnr_clear_*` operations.
+
+use std::ffi::{c_char, c_longlong};
+
+use crate::boundary::{Scope, in_scope, on_client};
+use crate::error::CallError;
+use crate::slots::{AddrText, NameText};
+use crate::text::str_arg;
+use crate::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_pending_cb, lnr_uData};
+
+/// Listens on `topic` too: registers this client's address under it, now when running,
+/// else at `lnr_run`. True if already subscribed. Errors: `LNR_ERR_INVALID_ARG`,
+/// `LNR_ERR_INTERNAL_TOPIC`, `LNR_ERR_STORE`.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `topic` is NULL or a NUL-terminated string valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lnr_subscribe(h: lnr_hClient, topic: *const c_char) -> bool {
+    on_client("lnr_subscribe", h, |entry| {
+        // SAFETY: the export's contract.
+        let topic = unsafe { str_arg(topic, "topic") }?;
+        Ok(entry.client.try_subscribe(topic)?)
+    })
+    .is_some()
+}
+
+/// Stops listening on a subscribed topic and removes this client's catalog row for it.
+/// `LNR_ERR_INVALID_ARG` for the client's own topic or a topic it is not subscribed to.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `topic` is NULL or a NUL-terminated string valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lnr_unsubscribe(h: lnr_hClient, topic: *const c_char) -> bool {
+    on_client("lnr_unsubscribe", h, |entry| {
+        // SAFETY: the export's contract.
+        let topic = unsafe { str_arg(topic, "topic") }?;
+        Ok(entry.client.try_unsubscribe(topic)?)
+    })
+    .is_some()
+}
+
+/// Reloads the addresses of `topic` from the catalog (a sender learns of new listeners).
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `topic` is NULL or a NUL-terminated string valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lnr_refresh_address_topic(h: lnr_hClient, topic: *const c_char) -> bool {
+    on_client("lnr_refresh_address_topic", h, |entry| {
+        // SAFETY: the export's contract.
+        let topic = unsafe { str_arg(topic, "topic") }?;
+        entry.client.try_refresh_address_topic(topic)?;
+        Ok(())
+    })
+    .is_some()
+}
+
+/// Deletes this sender's messages parked in Redis. Only while stopped
+/// (`LNR_ERR_CLEAR_WHILE_RUNNING`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_clear_stored_messages(h: lnr_hClient) -> bool {
+    on_client("lnr_clear_stored_messages", h, |entry| {
+        Ok(entry.client.try_clear_stored_messages()?)
+    })
+    .is_some()
+}
+
+/// Deletes every catalog row of this client's own topic. Only while stopped
+/// (`LNR_ERR_CLEAR_WHILE_RUNNING`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_clear_addresses_of_topic(h: lnr_hClient) -> bool {
+    on_client("lnr_clear_addresses_of_topic", h, |entry| {
+        Ok(entry.client.try_clear_addresses_of_topic()?)
+    })
+    .is_some()
+}
+
+/// Calls `callback` once per catalog row of `topic` (address, unique name), on the calling
+/// thread, before returning. True also when the topic has no row.
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `topic` is NULL or a NUL-terminated string valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lnr_list_addresses(
+    h: lnr_hClient,
+    topic: *const c_char,
+    callback: lnr_addr_cb,
+    user_data: lnr_uData,
+) -> bool {
+    on_client("lnr_list_addresses", h, |entry| {
+        // SAFETY: the export's contract.
+        let topic = unsafe { str_arg(topic, "topic") }?;
+        let callback = callback.ok_or(CallError::Null("callback"))?;
+        let rows = entry.client.try_list_addresses(topic)?;
+        for (addr, unique_name) in &rows {
+            let addr = AddrText::from_str(addr);
+            let unique_name = NameText::from_str(unique_name);
+            // SAFETY: the registered callback has this signature; pointers outlive the call.
+            in_scope(Scope::Client(entry.index), || unsafe {
+                callback(addr.as_ptr(), unique_name.as_ptr(), user_data)
+            });
+        }
+        Ok(())
+    })
+    .is_some()
+}
+
+/// At-least-once messages of this sender parked in Redis, all listeners together; -1 on
+/// error or for a bad handle.
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_pending_count(h: lnr_hClient) -> c_longlong {
+    on_client("lnr_pending_count", h, |entry| {
+        let count = entry.client.try_pending_count()?;
+        Ok(c_longlong::try_from(count).unwrap_or(c_longlong::MAX))
+    })
+    .unwrap_or(-1)
+}
+
+/// Calls `callback` once per listener that has messages of this sender parked in Redis:
+/// its last known address and topic ("" when no longer known), unique name and count. On
+/// the calling thread, before returning.
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_pending_by_peer(
+    h: lnr_hClient,
+    callback: lnr_pending_cb,
+    user_data: lnr_uData,
+) -> bool {
+    let user = UserData::new(user_data);
+    on_client("lnr_pending_by_peer", h, |entry| {
+        let callback = callback.ok_or(CallError::Null("callback"))?;
+        for backlog in entry.client.try_pending_by_peer()? {
+            let addr = AddrText::from_str(backlog.listener_addr.as_deref().unwrap_or(""));
+            let topic = NameText::from_str(backlog.listener_topic.as_deref().unwrap_or(""));
+            let unique_name = NameText::from_str(&backlog.listener_unique);
+            let count = c_longlong::try_from(backlog.count).unwrap_or(c_longlong::MAX);
+            // SAFETY: the registered callback has this signature; pointers outlive the call.
+            in_scope(Scope::Client(entry.index), || unsafe {
+                callback(
+                    addr.as_ptr(),
+                    topic.as_ptr(),
+                    unique_name.as_ptr(),
+                    count,
+                    user.get(),
+                )
+            });
+        }
+        Ok(())
+    })
+    .is_some()
+}

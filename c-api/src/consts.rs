@@ -1,0 +1,172 @@
+//! Constants of the C header: error codes, status kinds and capacities. cbindgen only emits
+//! constants defined in this crate, so the values of liner-broker and liner-core are restated
+//! here; the exhaustive matches and `const` asserts below stop the build when they drift apart
+//! (a new `ErrorCode` or `StatusKind` variant fails to compile until it is added here).
+
+use std::ffi::c_int;
+
+use liner::{ErrorCode, StatusKind};
+
+/// No error.
+pub const LNR_OK: c_int = 0;
+/// The client is not running.
+pub const LNR_ERR_NOT_RUNNING: c_int = 1;
+/// The client is running and the call needs it stopped.
+pub const LNR_ERR_ALREADY_RUNNING: c_int = 2;
+/// Sending to the client's own source topic.
+pub const LNR_ERR_SELF_TOPIC: c_int = 3;
+/// The topic is reserved for liner (`lnr_` prefix).
+pub const LNR_ERR_INTERNAL_TOPIC: c_int = 4;
+/// No address is registered for the topic.
+pub const LNR_ERR_NO_ADDR: c_int = 5;
+/// The listen address could not be bound.
+pub const LNR_ERR_BIND: c_int = 6;
+/// The Redis store failed or cannot be reached.
+pub const LNR_ERR_STORE: c_int = 7;
+/// An argument is invalid (NULL, empty, not UTF-8, too long, payload size, misuse).
+pub const LNR_ERR_INVALID_ARG: c_int = 8;
+/// `lnr_clear_*` was called while the client runs.
+pub const LNR_ERR_CLEAR_WHILE_RUNNING: c_int = 9;
+/// The client's threads could not be started.
+pub const LNR_ERR_STARTUP: c_int = 10;
+/// The peer's transmit window stayed full for the whole send timeout.
+pub const LNR_ERR_BUSY: c_int = 11;
+
+/// Status kind: an outbound connection to a peer completed its handshake.
+pub const LNR_PEER_CONNECTED: c_int = 1;
+/// Status kind: an outbound connection to a peer was lost or refused.
+pub const LNR_PEER_DISCONNECTED: c_int = 2;
+/// Status kind: a peer registered an address under a topic this client follows.
+pub const LNR_PEER_SUBSCRIBED: c_int = 3;
+/// Status kind: a peer removed its address from a topic this client follows.
+pub const LNR_PEER_UNSUBSCRIBED: c_int = 4;
+/// Status kind: a topic this client sends to has no address left.
+pub const LNR_SENDER_ROUTE_LOST: c_int = 5;
+/// Status kind: spilling to or draining from the Redis store failed.
+pub const LNR_SENDER_STORE_ERROR: c_int = 6;
+/// Status kind: writing to a peer failed, or a peer sent something malformed.
+pub const LNR_SENDER_SEND_ERROR: c_int = 7;
+/// Status kind: the listener could not persist or load a cursor.
+pub const LNR_LISTENER_STORE_ERROR: c_int = 8;
+/// Status kind: a peer's window stayed full for the send timeout.
+pub const LNR_SENDER_BUSY: c_int = 9;
+/// Status kind (added by liner-broker): an inbound peer broke the wire protocol; `peer` is
+/// its address and the connection was closed.
+pub const LNR_PEER_PROTOCOL_ERROR: c_int = 10;
+
+/// Most clients alive at once in one process: the slots of the static handle table.
+pub const LNR_MAX_CLIENTS: usize = 64;
+/// Longest unique name or topic, in bytes without the NUL.
+pub const LNR_MAX_NAME_LEN: usize = 128;
+/// Longest address string handed out (`host:port`), in bytes without the NUL; longer
+/// advertise addresses are rejected.
+pub const LNR_MAX_ADDR_LEN: usize = 261;
+/// Longest error message kept per client, in bytes without the NUL (longer ones are cut).
+pub const LNR_MAX_ERROR_LEN: usize = 511;
+/// Most destination topics one client sends to.
+pub const LNR_MAX_ROUTE_TOPICS: usize = 64;
+/// Most listener addresses per destination topic.
+pub const LNR_MAX_ADDRS_PER_TOPIC: usize = 32;
+
+/// The C constant of an error code; exhaustive, so a new variant breaks the build here.
+pub(crate) const fn error_constant(code: ErrorCode) -> c_int {
+    match code {
+        ErrorCode::Ok => LNR_OK,
+        ErrorCode::NotRunning => LNR_ERR_NOT_RUNNING,
+        ErrorCode::AlreadyRunning => LNR_ERR_ALREADY_RUNNING,
+        ErrorCode::SelfTopic => LNR_ERR_SELF_TOPIC,
+        ErrorCode::InternalTopic => LNR_ERR_INTERNAL_TOPIC,
+        ErrorCode::NoAddr => LNR_ERR_NO_ADDR,
+        ErrorCode::Bind => LNR_ERR_BIND,
+        ErrorCode::Store => LNR_ERR_STORE,
+        ErrorCode::InvalidArg => LNR_ERR_INVALID_ARG,
+        ErrorCode::ClearWhileRunning => LNR_ERR_CLEAR_WHILE_RUNNING,
+        ErrorCode::Startup => LNR_ERR_STARTUP,
+        ErrorCode::Busy => LNR_ERR_BUSY,
+    }
+}
+
+/// The C constant of a status kind; exhaustive like [`error_constant`].
+pub(crate) const fn status_constant(kind: StatusKind) -> c_int {
+    match kind {
+        StatusKind::PeerConnected => LNR_PEER_CONNECTED,
+        StatusKind::PeerDisconnected => LNR_PEER_DISCONNECTED,
+        StatusKind::PeerSubscribed => LNR_PEER_SUBSCRIBED,
+        StatusKind::PeerUnsubscribed => LNR_PEER_UNSUBSCRIBED,
+        StatusKind::SenderRouteLost => LNR_SENDER_ROUTE_LOST,
+        StatusKind::SenderStoreError => LNR_SENDER_STORE_ERROR,
+        StatusKind::SenderSendError => LNR_SENDER_SEND_ERROR,
+        StatusKind::ListenerStoreError => LNR_LISTENER_STORE_ERROR,
+        StatusKind::SenderBusy => LNR_SENDER_BUSY,
+        StatusKind::PeerProtocolError => LNR_PEER_PROTOCOL_ERROR,
+    }
+}
+
+const ALL_ERROR_CODES: [ErrorCode; 12] = [
+    ErrorCode::Ok,
+    ErrorCode::NotRunning,
+    ErrorCode::AlreadyRunning,
+    ErrorCode::SelfTopic,
+    ErrorCode::InternalTopic,
+    ErrorCode::NoAddr,
+    ErrorCode::Bind,
+    ErrorCode::Store,
+    ErrorCode::InvalidArg,
+    ErrorCode::ClearWhileRunning,
+    ErrorCode::Startup,
+    ErrorCode::Busy,
+];
+
+const ALL_STATUS_KINDS: [StatusKind; 10] = [
+    StatusKind::PeerConnected,
+    StatusKind::PeerDisconnected,
+    StatusKind::PeerSubscribed,
+    StatusKind::PeerUnsubscribed,
+    StatusKind::SenderRouteLost,
+    StatusKind::SenderStoreError,
+    StatusKind::SenderSendError,
+    StatusKind::ListenerStoreError,
+    StatusKind::SenderBusy,
+    StatusKind::PeerProtocolError,
+];
+
+// The restated values equal liner-broker's, and liner-core's limits are the ones documented.
+const _: () = {
+    let mut i = 0;
+    while i < ALL_ERROR_CODES.len() {
+        let code = ALL_ERROR_CODES[i];
+        assert!(error_constant(code) == code as c_int);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < ALL_STATUS_KINDS.len() {
+        let kind = ALL_STATUS_KINDS[i];
+        assert!(status_constant(kind) == kind as c_int);
+        i += 1;
+    }
+    assert!(LNR_MAX_NAME_LEN == liner_core::frame::MAX_NAME_LEN);
+    assert!(LNR_MAX_ROUTE_TOPICS == liner::MAX_ROUTE_TOPICS);
+    assert!(LNR_MAX_ADDRS_PER_TOPIC == liner::MAX_ADDRS_PER_TOPIC);
+    // A handle keeps the slot index (+1) in its low byte.
+    assert!(LNR_MAX_CLIENTS > 0 && LNR_MAX_CLIENTS < 256);
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_is_listed_once() {
+        let mut codes: Vec<c_int> = ALL_ERROR_CODES.iter().map(|c| error_constant(*c)).collect();
+        codes.dedup();
+        assert_eq!(codes, (LNR_OK..=LNR_ERR_BUSY).collect::<Vec<_>>());
+        let kinds: Vec<c_int> = ALL_STATUS_KINDS
+            .iter()
+            .map(|k| status_constant(*k))
+            .collect();
+        assert_eq!(
+            kinds,
+            (LNR_PEER_CONNECTED..=LNR_PEER_PROTOCOL_ERROR).collect::<Vec<_>>()
+        );
+    }
+}
