@@ -3,7 +3,7 @@
 //! connection only ever reports what happened; the slot decides about backoff and status.
 
 use std::io::{self, Read};
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -191,14 +191,20 @@ impl Conn {
         Ok(())
     }
 
-    /// Best effort on exit: write what is pending, then `Bye` if the stream is between
-    /// frames. Never waits.
+    /// Best effort on exit, never waiting: apply acks already received (their frames need
+    /// not go to Redis), write what is pending, then `Bye` and a FIN if the stream is
+    /// between frames.
     pub fn say_bye(&mut self, shared: &Shared) {
-        if self.phase != Phase::Connected || self.flush(shared).is_err() {
+        if self.phase != Phase::Connected {
             return;
         }
-        if self.writer.idle() && self.writer.queue(&Frame::Bye) {
-            let _ = self.flush(shared);
+        // Errors here only mean the peer is gone too; the frames are kept either way.
+        let _ = self.read(shared, Instant::now());
+        if self.flush(shared).is_err() || !self.writer.idle() {
+            return;
+        }
+        if self.writer.queue(&Frame::Bye) && self.flush(shared).is_ok() && self.writer.idle() {
+            let _ = self.stream.shutdown(Shutdown::Write);
         }
     }
 

@@ -127,3 +127,21 @@ fn the_returned_poll_serves_a_second_run() {
     let _side = script.accept_welcome("listener-a", 0);
     wait_link(&peer, Link::Connected);
 }
+
+#[test]
+fn an_ack_arriving_as_the_client_stops_still_frees_its_frames() {
+    let mut h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    h.send(&peer, b"one", true);
+    h.send(&peer, b"two", true);
+    assert_eq!(seqs(&side.data(2)), [1, 2]);
+    side.send(&Frame::Ack(2));
+    let _poll = h.stop();
+    assert!(peer.lock().window.is_empty());
+    assert!(!h.jobs().contains(&Job::Spill(peer.id)), "nothing to park");
+    assert_eq!(side.next(), Some(Got::Bye));
+}
