@@ -140,14 +140,16 @@ impl Slot {
         if self.reported_up != Some(false) {
             self.reported_up = Some(false);
             log!("peer {label} disconnected: {message}");
-            shared.report(StatusKind::PeerDisconnected, "", label, &message);
+            let topic = topic_of(shared, &self.peer);
+            shared.report(StatusKind::PeerDisconnected, &topic, label, &message);
         }
     }
 
     fn report_up(&mut self, shared: &Shared, label: &str) {
         if self.reported_up != Some(true) {
             self.reported_up = Some(true);
-            shared.report(StatusKind::PeerConnected, "", label, "connected");
+            let topic = topic_of(shared, &self.peer);
+            shared.report(StatusKind::PeerConnected, &topic, label, "connected");
         }
     }
 }
@@ -155,4 +157,19 @@ impl Slot {
 /// `name@addr` of a connection, as status reports name peers.
 fn label(peer: &OutPeer, conn: &Conn) -> String {
     format!("{}@{}", peer.name, conn.addr)
+}
+
+/// A destination topic routed to `peer` ("" when none): status reports of peer kinds name
+/// the topic they concern. Only runs on link transitions, so the scan may allocate.
+fn topic_of(shared: &Shared, peer: &OutPeer) -> String {
+    let registry = &shared.registry;
+    registry
+        .topics()
+        .into_iter()
+        .find(|topic| {
+            registry
+                .all(topic)
+                .is_ok_and(|(peers, _)| peers.iter().any(|p| p.id == peer.id))
+        })
+        .unwrap_or_default()
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use liner_core::frame::{Frame, RejectReason};
 
 use super::*;
+use crate::registry::RouteRow;
 
 #[test]
 fn hello_names_the_channel_and_welcome_connects() {
@@ -24,11 +25,31 @@ fn hello_names_the_channel_and_welcome_connects() {
     assert_eq!(hello, Some(expected));
     assert_eq!(peer.lock().link, Link::Connecting);
     side.welcome("listener-a", 0);
-    h.wait_report(StatusKind::PeerConnected, 1);
+    let report = h.wait_full_report(StatusKind::PeerConnected, 1);
     wait_link(&peer, Link::Connected);
-    let reports = h.reports.lock().unwrap();
-    let expected_label = format!("listener-a@{}", script.addr());
-    assert_eq!(reports[0].1, expected_label);
+    assert_eq!(report.peer, format!("listener-a@{}", script.addr()));
+    assert_eq!(report.topic, "", "no route leads to this peer");
+}
+
+#[test]
+fn peer_reports_name_a_topic_routed_to_the_peer() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    let row = RouteRow {
+        addr: script.addr(),
+        peer: peer.clone(),
+    };
+    h.shared.registry.set_routes("orders", 9, &[row]).unwrap();
+    h.shared.wake_sender();
+    let side = script.accept_welcome("listener-a", 0);
+    assert_eq!(
+        h.wait_full_report(StatusKind::PeerConnected, 1).topic,
+        "orders"
+    );
+    drop(side);
+    let report = h.wait_full_report(StatusKind::PeerDisconnected, 1);
+    assert_eq!(report.topic, "orders");
 }
 
 #[test]

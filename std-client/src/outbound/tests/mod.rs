@@ -44,8 +44,16 @@ pub(super) fn fast_config() -> Config {
     }
 }
 
-/// `(kind, peer, message)` of every status report.
-type Reports = Arc<Mutex<Vec<(StatusKind, String, String)>>>;
+/// One status report, copied.
+#[derive(Debug, Clone)]
+pub(super) struct Report {
+    pub kind: StatusKind,
+    pub topic: String,
+    pub peer: String,
+    pub message: String,
+}
+
+type Reports = Arc<Mutex<Vec<Report>>>;
 
 /// A running sender thread over a hand-built `Shared`.
 pub(super) struct Harness {
@@ -63,8 +71,12 @@ impl Harness {
         let status = StatusSink::default();
         let sink = reports.clone();
         let callback: StatusCallback = Arc::new(move |s| {
-            let entry = (s.kind, s.peer.to_string(), s.message.to_string());
-            sink.lock().unwrap().push(entry);
+            sink.lock().unwrap().push(Report {
+                kind: s.kind,
+                topic: s.topic.to_string(),
+                peer: s.peer.to_string(),
+                message: s.message.to_string(),
+            });
         });
         status.set(Some(callback));
         let shared = Arc::new(Shared {
@@ -138,15 +150,20 @@ impl Harness {
 
     pub fn count(&self, kind: StatusKind) -> usize {
         let reports = self.reports.lock().unwrap();
-        reports.iter().filter(|r| r.0 == kind).count()
+        reports.iter().filter(|r| r.kind == kind).count()
     }
 
-    /// Waits until `kind` was reported `n` times; returns the last such message.
+    /// Waits until `kind` was reported `n` times; returns the `n`th such report's message.
     pub fn wait_report(&self, kind: StatusKind, n: usize) -> String {
+        self.wait_full_report(kind, n).message
+    }
+
+    /// Waits until `kind` was reported `n` times; returns the `n`th such report.
+    pub fn wait_full_report(&self, kind: StatusKind, n: usize) -> Report {
         wait_for(&format!("{n} x {kind:?}"), || {
             let reports = self.reports.lock().unwrap();
-            let mut matching = reports.iter().filter(|r| r.0 == kind);
-            matching.nth(n - 1).map(|r| r.2.clone())
+            let mut matching = reports.iter().filter(|r| r.kind == kind);
+            matching.nth(n - 1).cloned()
         })
     }
 
