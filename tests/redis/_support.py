@@ -50,6 +50,10 @@ def default_library() -> Path:
     return target / "release" / "libliner_broker.so"
 
 
+def load_library() -> None:
+    liner.loadLib(os.environ.get("LINER_LIB") or str(default_library()))
+
+
 def redis_url() -> str:
     url = os.environ.get("LINER_TEST_REDIS_URL")
     if url:
@@ -152,7 +156,7 @@ def main(tag: str, body: Callable[[Scenario], None]) -> None:
     a passed run are deleted; a failed run leaves them for inspection."""
     timeout = float(os.environ.get("LINER_TEST_TIMEOUT", "120"))
     faulthandler.dump_traceback_later(timeout, exit=True)
-    liner.loadLib(os.environ.get("LINER_LIB") or str(default_library()))
+    load_library()
     scenario = Scenario(tag)
     try:
         body(scenario)
