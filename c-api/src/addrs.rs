@@ -5,12 +5,12 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use crate::boundary::{on_client, query_client};
-use crate::consts::LNR_MAX_ADDR_LEN;
-use crate::error::CallError;
-use crate::slots::{self, AddrText, Entry, HandedOut, Name};
-use crate::text::opt_str_arg;
-use crate::types::lnr_hClient;
+use super::boundary::{on_client, query_client};
+use super::consts::LNR_MAX_ADDR_LEN;
+use super::error::CallError;
+use super::slots::{self, AddrText, Entry, HandedOut, Name};
+use super::text::opt_str_arg;
+use super::types::lnr_hClient;
 
 /// Copies `value` into the buffer `select` picks and returns a pointer to it; NULL for `None`.
 fn hand_out(

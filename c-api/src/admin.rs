@@ -3,11 +3,11 @@
 
 use std::ffi::{c_char, c_longlong};
 
-use crate::boundary::{Scope, in_scope, on_client};
-use crate::error::CallError;
-use crate::slots::{AddrText, NameText};
-use crate::text::str_arg;
-use crate::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_pending_cb, lnr_uData};
+use super::boundary::{Scope, in_scope, on_client};
+use super::error::CallError;
+use super::slots::{AddrText, NameText};
+use super::text::str_arg;
+use super::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_pending_cb, lnr_uData};
 
 /// Listens on `topic` too: registers this client's address under it, now when running,
 /// else at `lnr_run`. True if already subscribed. Errors: `LNR_ERR_INVALID_ARG`,

@@ -6,10 +6,10 @@
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::error::CallError;
-use crate::logline::emit;
-use crate::slots::{self, Entry};
-use crate::types::lnr_hClient;
+use super::error::CallError;
+use super::logline::emit;
+use super::slots::{self, Entry};
+use super::types::lnr_hClient;
 
 /// Runs `body`; a panic is caught, logged and turned into `fallback`, never unwinding into
 /// C. (With `panic = "abort"` a panic ends the process instead; see docs/c-api.md.)

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use liner::{Status, StatusCallback};
 
-use crate::boundary::{Scope, in_scope, on_client};
-use crate::consts::status_constant;
-use crate::slots::{AddrText, NameText};
-use crate::text::CText;
-use crate::types::{UserData, lnr_hClient, lnr_receive_cb, lnr_status_cb, lnr_uData};
+use super::boundary::{Scope, in_scope, on_client};
+use super::consts::status_constant;
+use super::slots::{AddrText, NameText};
+use super::text::CText;
+use super::types::{UserData, lnr_hClient, lnr_receive_cb, lnr_status_cb, lnr_uData};
 
 /// Longest status message handed to the status callback (longer ones are cut), NUL included.
 const STATUS_MESSAGE_CAPACITY: usize = 512;

@@ -7,10 +7,10 @@ use std::fmt::{self, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use crate::boundary::query_client;
-use crate::consts::{LNR_ERR_INVALID_ARG, LNR_MAX_ERROR_LEN, LNR_OK, error_constant};
-use crate::text::CText;
-use crate::types::lnr_hClient;
+use super::boundary::query_client;
+use super::consts::{LNR_ERR_INVALID_ARG, LNR_MAX_ERROR_LEN, LNR_OK, error_constant};
+use super::text::CText;
+use super::types::lnr_hClient;
 
 /// Buffer of one error message.
 pub(crate) type ErrorText = CText<{ LNR_MAX_ERROR_LEN + 1 }>;

@@ -12,6 +12,8 @@
 //! catalog and store calls; `addrs` names and addresses; `callbacks` receive and status
 //! shims; `settings` process-wide settings; `logline` the log sink.
 
+// Modules import each other through `super::`, not `crate::`, so c-api/tests can compile
+// this source as a module of a test (see c-api/tests/alloc_free.rs).
 // Declaration order is the order of include/liner.h (cbindgen follows it); rustfmt sorts
 // within each commented group.
 // The C types and constants.

@@ -6,15 +6,15 @@ use std::ptr;
 
 use liner::Client;
 
-use crate::boundary::{guard, on_client, query_client};
-use crate::callbacks::receive_shim;
-use crate::consts::LNR_MAX_CLIENTS;
-use crate::error::CallError;
-use crate::logline::emit;
-use crate::settings::client_config;
-use crate::slots;
-use crate::text::str_arg;
-use crate::types::{UserData, lnr_hClient, lnr_receive_cb, lnr_uData};
+use super::boundary::{guard, on_client, query_client};
+use super::callbacks::receive_shim;
+use super::consts::LNR_MAX_CLIENTS;
+use super::error::CallError;
+use super::logline::emit;
+use super::settings::client_config;
+use super::slots;
+use super::text::str_arg;
+use super::types::{UserData, lnr_hClient, lnr_receive_cb, lnr_uData};
 
 /// liner-broker's version, NUL-terminated (the c-api crate shares the workspace version).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");

@@ -6,9 +6,9 @@ use std::ffi::c_char;
 use std::fmt::{self, Write};
 use std::sync::{Arc, RwLock};
 
-use crate::boundary::{Scope, guard, in_scope};
-use crate::text::CText;
-use crate::types::{UserData, lnr_log_cb, lnr_uData};
+use super::boundary::{Scope, guard, in_scope};
+use super::text::CText;
+use super::types::{UserData, lnr_log_cb, lnr_uData};
 
 /// Longest line handed to the log callback (longer ones are cut), NUL included.
 const LOG_LINE_CAPACITY: usize = 1024;

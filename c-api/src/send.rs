@@ -4,11 +4,11 @@
 
 use std::ffi::c_char;
 
-use crate::boundary::on_client;
-use crate::error::CallError;
-use crate::settings::max_message_size;
-use crate::text::{payload_arg, str_arg};
-use crate::types::lnr_hClient;
+use super::boundary::on_client;
+use super::error::CallError;
+use super::settings::max_message_size;
+use super::text::{payload_arg, str_arg};
+use super::types::lnr_hClient;
 
 /// Whether one send goes to one listener (round-robin) or to every listener of the topic.
 #[derive(Clone, Copy)]

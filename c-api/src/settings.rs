@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use liner::Config;
 
-use crate::boundary::guard;
-use crate::logline::emit;
+use super::boundary::guard;
+use super::logline::emit;
 
 /// A capacity of `Config`, in bytes or a count.
 struct SizeSetting {

@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use liner::Client;
 
-use crate::consts::{LNR_MAX_ADDR_LEN, LNR_MAX_CLIENTS, LNR_MAX_NAME_LEN};
-use crate::error::{CallError, ErrorText, LastError};
-use crate::text::CText;
-use crate::types::lnr_hClient;
+use super::consts::{LNR_MAX_ADDR_LEN, LNR_MAX_CLIENTS, LNR_MAX_NAME_LEN};
+use super::error::{CallError, ErrorText, LastError};
+use super::text::CText;
+use super::types::lnr_hClient;
 
 /// Buffer of a unique name or topic.
 pub(crate) type NameText = CText<{ LNR_MAX_NAME_LEN + 1 }>;

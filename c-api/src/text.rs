@@ -5,7 +5,7 @@
 use std::ffi::{CStr, c_char};
 use std::fmt;
 
-use crate::error::CallError;
+use super::error::CallError;
 
 /// A NUL-terminated UTF-8 string in a fixed buffer of `N` bytes (at most `N - 1` bytes of
 /// text). Text that does not fit is cut at the last whole character that does.

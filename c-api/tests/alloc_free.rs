@@ -1,0 +1,226 @@
+//! The C API's message path makes no heap allocation in steady state: after a warm-up,
+//! 10 000 `lnr_send_to` and 10 000 `lnr_send_all` calls (at-least-once, 64-byte payloads)
+//! and the deliveries they cause (the listener threads: read, decode, receive callback,
+//! ack) are counted by a counting global allocator, and the count must be 0.
+//!
+//! Counted threads: the thread calling `lnr_send_*` (while it sends) and every listener
+//! thread, from its first receive callback on (the callback marks its thread). Other
+//! library threads (the sender I/O thread, the store worker persisting cursors to Redis)
+//! are not marked; their allocations are printed as "all threads" for information only.
+//! The extern "C" functions are called directly against a private redis-server.
+
+// The crate is a cdylib + staticlib only (an rlib would collide with liner-broker's file
+// name), so its source is compiled into this test. Its own unit tests come along and run
+// here too; the test uses only part of the API.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/lib.rs"]
+mod capi;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ffi::{CString, c_char, c_void};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use liner_tests::{RedisServer, unique_prefix};
+
+/// Counts allocations on marked threads, and on all threads separately.
+struct CountingAlloc;
+
+static MARKED_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALL_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static MARKED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count_one() {
+    ALL_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    // A const-initialised Cell has no destructor, so this never fails or allocates.
+    if MARKED.try_with(Cell::get).unwrap_or(false) {
+        MARKED_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+const WARM_UP: u64 = 1_000;
+const MEASURED: u64 = 10_000;
+const PAYLOAD: [u8; 64] = [0x5a; 64];
+
+/// Messages received by one client, updated from its receive callback.
+struct Inbox {
+    received: AtomicU64,
+}
+
+unsafe extern "C" fn on_message(
+    _to: *const c_char,
+    _from: *const c_char,
+    data: *const c_char,
+    size: usize,
+    user_data: *mut c_void,
+) {
+    MARKED.set(true);
+    // SAFETY: user_data is the &'static Inbox registered with lnr_run.
+    let inbox = unsafe { &*user_data.cast::<Inbox>() };
+    // SAFETY: data/size describe the payload for the duration of the call.
+    let payload = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size) };
+    assert_eq!(payload, PAYLOAD);
+    inbox.received.fetch_add(1, Ordering::Relaxed);
+}
+
+fn cstr(text: &str) -> CString {
+    CString::new(text).expect("no NUL in test strings")
+}
+
+fn new_client(name: &str, topic: &str, url: &CString) -> capi::lnr_hClient {
+    let (name, topic, bind) = (cstr(name), cstr(topic), cstr("127.0.0.1:0"));
+    // SAFETY: valid C strings for the call.
+    let h = unsafe {
+        capi::lnr_new_client_redis(name.as_ptr(), topic.as_ptr(), bind.as_ptr(), url.as_ptr())
+    };
+    assert!(!h.is_null(), "creating {name:?}");
+    h
+}
+
+fn last_error(h: capi::lnr_hClient) -> String {
+    let message = capi::lnr_last_error_message(h);
+    assert!(!message.is_null());
+    // SAFETY: a NUL-terminated string owned by the slot, read before the next call on h.
+    unsafe { std::ffi::CStr::from_ptr(message) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Sends `count` messages: `lnr_send_to(to_one)` and `lnr_send_all(to_all)` each.
+fn send_batch(sender: capi::lnr_hClient, to_one: &CString, to_all: &CString, count: u64) {
+    for _ in 0..count {
+        let data = PAYLOAD.as_ptr().cast::<c_char>();
+        // SAFETY: valid topic strings and payload buffer for the call.
+        let one = unsafe { capi::lnr_send_to(sender, to_one.as_ptr(), data, PAYLOAD.len(), true) };
+        // SAFETY: as above.
+        let all = unsafe { capi::lnr_send_all(sender, to_all.as_ptr(), data, PAYLOAD.len(), true) };
+        if !(one && all) {
+            MARKED.set(false);
+            panic!("send failed: {}", last_error(sender));
+        }
+    }
+}
+
+fn wait_for(inbox: &Inbox, expected: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while inbox.received.load(Ordering::Relaxed) < expected {
+        if Instant::now() > deadline {
+            MARKED.set(false);
+            panic!(
+                "received {} of {expected}",
+                inbox.received.load(Ordering::Relaxed)
+            );
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn send_and_receive_paths_do_not_allocate() {
+    static FIRST: Inbox = Inbox {
+        received: AtomicU64::new(0),
+    };
+    static SECOND: Inbox = Inbox {
+        received: AtomicU64::new(0),
+    };
+    let redis = RedisServer::start();
+    let url = cstr(redis.url());
+    let prefix = unique_prefix();
+    let (direct, fan) = (
+        cstr(&format!("{prefix}direct")),
+        cstr(&format!("{prefix}fan")),
+    );
+
+    let first = new_client(&format!("{prefix}first"), &format!("{prefix}direct"), &url);
+    let second = new_client(&format!("{prefix}second"), &format!("{prefix}other"), &url);
+    let sender = new_client(&format!("{prefix}sender"), &format!("{prefix}sender"), &url);
+    for (h, inbox) in [(first, &FIRST), (second, &SECOND)] {
+        // SAFETY: a valid C string for the call.
+        assert!(
+            unsafe { capi::lnr_subscribe(h, fan.as_ptr()) },
+            "{}",
+            last_error(h)
+        );
+        let user = std::ptr::from_ref(inbox).cast_mut().cast::<c_void>();
+        assert!(
+            capi::lnr_run(h, Some(on_message), user),
+            "{}",
+            last_error(h)
+        );
+    }
+    assert!(
+        capi::lnr_run(sender, None, std::ptr::null_mut()),
+        "{}",
+        last_error(sender)
+    );
+
+    // Warm-up: routes loaded, connections and buffers set up, listener threads marked.
+    send_batch(sender, &direct, &fan, WARM_UP);
+    wait_for(&FIRST, 2 * WARM_UP);
+    wait_for(&SECOND, WARM_UP);
+
+    // The counter itself works: an allocation on a marked thread is seen.
+    MARKED.set(true);
+    drop(std::hint::black_box(Box::new(0u64)));
+    MARKED.set(false);
+    assert!(
+        MARKED_ALLOCATIONS.load(Ordering::Relaxed) > 0,
+        "counting allocator inactive"
+    );
+
+    let all_before = ALL_ALLOCATIONS.load(Ordering::Relaxed);
+    MARKED_ALLOCATIONS.store(0, Ordering::Relaxed);
+    MARKED.set(true);
+    send_batch(sender, &direct, &fan, MEASURED);
+    MARKED.set(false);
+    let after_sending = MARKED_ALLOCATIONS.load(Ordering::Relaxed);
+    wait_for(&FIRST, 2 * (WARM_UP + MEASURED));
+    wait_for(&SECOND, WARM_UP + MEASURED);
+    let marked = MARKED_ALLOCATIONS.load(Ordering::Relaxed);
+    let all = ALL_ALLOCATIONS.load(Ordering::Relaxed) - all_before;
+
+    println!(
+        "{MEASURED} lnr_send_to + {MEASURED} lnr_send_all, {} deliveries: \
+         {marked} allocations on the sending and listener threads \
+         ({after_sending} of them while sending); {all} on all threads",
+        3 * MEASURED
+    );
+    for h in [sender, first, second] {
+        assert!(capi::lnr_delete_client(h));
+    }
+    assert_eq!(marked, 0, "the message path allocated");
+}
