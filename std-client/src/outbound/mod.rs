@@ -113,8 +113,8 @@ impl Sender {
         self.poll
     }
 
-    /// Looks at every peer (picking up new ones) and schedules the next scan.
-    fn scan(&mut self, now: Instant) {
+    /// Gives peers added to the registry since the last look a slot.
+    fn adopt_new_peers(&mut self) {
         if self.shared.registry.count() > self.slots.len() {
             self.shared.registry.snapshot(&mut self.peers);
             for peer in &self.peers[self.slots.len()..] {
@@ -122,6 +122,11 @@ impl Sender {
             }
             self.peers.clear();
         }
+    }
+
+    /// Looks at every peer (picking up new ones) and schedules the next scan.
+    fn scan(&mut self, now: Instant) {
+        self.adopt_new_peers();
         let cx = Ctx {
             shared: &self.shared,
             registry: self.poll.registry(),
@@ -136,7 +141,9 @@ impl Sender {
         self.next_scan = next.max(now + Duration::from_millis(1));
     }
 
+    /// Leaves every peer offline with its at-least-once frames queued for Redis.
     fn shutdown(&mut self) {
+        self.adopt_new_peers();
         let cx = Ctx {
             shared: &self.shared,
             registry: self.poll.registry(),

@@ -96,8 +96,8 @@ fn a_silent_listener_is_pinged_then_declared_dead() {
 #[test]
 fn pongs_keep_an_idle_connection_alive() {
     let config = Config {
-        ping_interval: Duration::from_millis(20),
-        liveness_timeout: Duration::from_millis(100),
+        ping_interval: Duration::from_millis(25),
+        liveness_timeout: Duration::from_millis(500),
         ..fast_config()
     };
     let h = Harness::start(config);
@@ -105,8 +105,8 @@ fn pongs_keep_an_idle_connection_alive() {
     let peer = h.peer("listener-a");
     h.point(&peer, script.addr());
     let mut side = script.accept_welcome("listener-a", 0);
-    // Well past the liveness timeout, answered ping by ping.
-    for _ in 0..20 {
+    // Twice the liveness timeout (at least), answered ping by ping.
+    for _ in 0..40 {
         match side.next() {
             Some(Got::Ping(nonce)) => side.send(&Frame::Pong(nonce)),
             other => panic!("expected a ping, got {other:?}"),
