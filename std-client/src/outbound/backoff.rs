@@ -43,7 +43,9 @@ impl Backoff {
         self.next = base.saturating_mul(2).min(self.max);
         // Factor in [0.75, 1.25): 768..1280 thousandths.
         let permille = 768 + (self.random() % 512) as u32;
-        (base * permille / 1024).min(self.max)
+        base.checked_mul(permille)
+            .map_or(base, |d| d / 1024)
+            .min(self.max)
     }
 
     /// After a successful handshake: the next failure waits about `min` again.
@@ -111,6 +113,14 @@ mod tests {
             spread >= MIN * 50 / 4,
             "jitter range too narrow: {spread:?}"
         );
+    }
+
+    #[test]
+    fn huge_settings_do_not_overflow() {
+        let mut backoff = Backoff::new(Duration::MAX, Duration::MAX, 5);
+        for _ in 0..3 {
+            assert!(backoff.next_delay() > Duration::from_secs(1 << 40));
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use liner_core::frame::{Decoder, Frame, Hello, LEN_PREFIX, MAX_HEADER_LEN};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 
+use super::after;
 use super::error::ConnError;
 use super::link;
 use super::writer::{Flushed, Writer};
@@ -99,7 +100,7 @@ impl Conn {
             addr,
             stream,
             phase: Phase::Connecting,
-            deadline: now + shared.config.connect_timeout,
+            deadline: after(now, shared.config.connect_timeout),
             decoder: Decoder::new(vec![0; RECV_BUF], MAX_HEADER_LEN),
             writer,
             last_rx: now,
@@ -132,7 +133,7 @@ impl Conn {
                 return Ok(Progress::Quiet);
             }
             self.phase = Phase::Handshake;
-            self.deadline = now + shared.config.connect_timeout;
+            self.deadline = after(now, shared.config.connect_timeout);
         }
         let progress = if readable {
             self.read(shared, now)?
@@ -156,17 +157,17 @@ impl Conn {
             Phase::Handshake if now >= self.deadline => Err(ConnError::HandshakeTimeout),
             Phase::Connecting | Phase::Handshake => Ok(self.deadline),
             Phase::Connected => {
-                let dead_at = self.last_rx + config.liveness_timeout;
+                let dead_at = after(self.last_rx, config.liveness_timeout);
                 if now >= dead_at {
                     return Err(ConnError::Dead);
                 }
-                let mut ping_at = self.last_rx.max(self.last_ping) + config.ping_interval;
+                let mut ping_at = after(self.last_rx.max(self.last_ping), config.ping_interval);
                 if now >= ping_at {
                     self.pings += 1;
                     // A full control queue already holds pings; dropping this one is fine.
                     self.writer.queue(&Frame::Ping(self.pings));
                     self.last_ping = now;
-                    ping_at = now + config.ping_interval.max(Duration::from_millis(1));
+                    ping_at = after(now, config.ping_interval.max(Duration::from_millis(1)));
                 }
                 Ok(dead_at.min(ping_at))
             }

@@ -41,6 +41,15 @@ const TICK: Duration = Duration::from_millis(100);
 /// Events handled per poll round.
 const EVENTS: usize = 256;
 
+/// `from + d`, saturating far in the future: a configured `Duration::MAX` (e.g. to turn
+/// liveness checks off) must not overflow `Instant`.
+fn after(from: Instant, d: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    from.checked_add(d)
+        .or_else(|| from.checked_add(FAR))
+        .unwrap_or(from)
+}
+
 /// Starts the sender thread; it runs while `shared.is_running()` and returns `poll` (on
 /// which `shared.out_waker` was created with token `OUT_WAKE`) when it ends.
 pub(crate) fn spawn(shared: Arc<Shared>, poll: Poll) -> io::Result<JoinHandle<Poll>> {

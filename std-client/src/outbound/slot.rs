@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::after;
 use super::backoff::Backoff;
 use super::conn::{Conn, Progress};
 use super::error::ConnError;
@@ -109,7 +110,7 @@ impl Slot {
             Ok(conn) => {
                 self.conn = Some(conn);
                 // The connect deadline is checked by the next tick.
-                Some(now + cx.shared.config.connect_timeout)
+                Some(after(now, cx.shared.config.connect_timeout))
             }
             Err(e) => {
                 let label = format!("{}@{addr}", self.peer.name);
@@ -131,7 +132,7 @@ impl Slot {
 
     fn went_down(&mut self, shared: &Shared, err: ConnError, label: &str, now: Instant) {
         link::offline(&self.peer, shared);
-        self.retry_at = Some(now + self.backoff.next_delay());
+        self.retry_at = Some(after(now, self.backoff.next_delay()));
         let message = err.to_string();
         if err.is_send_error() {
             log!("peer {label}: {message}");

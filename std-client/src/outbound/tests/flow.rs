@@ -4,6 +4,8 @@
 use liner_core::ack::TxWindow;
 use liner_core::frame::{FLAG_AT_LEAST_ONCE, Frame};
 
+use std::time::Duration;
+
 use super::*;
 
 #[test]
@@ -144,4 +146,24 @@ fn an_ack_arriving_as_the_client_stops_still_frees_its_frames() {
     assert!(peer.lock().window.is_empty());
     assert!(!h.jobs().contains(&Job::Spill(peer.id)), "nothing to park");
     assert_eq!(side.next(), Some(Got::Bye));
+}
+
+#[test]
+fn unbounded_timeouts_do_not_overflow() {
+    let config = Config {
+        connect_timeout: Duration::MAX,
+        liveness_timeout: Duration::MAX,
+        ping_interval: Duration::MAX,
+        reconnect_min: Duration::MAX,
+        reconnect_max: Duration::MAX,
+        ..fast_config()
+    };
+    let h = Harness::start(config);
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    h.send(&peer, b"x", true);
+    assert_eq!(seqs(&side.data(1)), [1]);
 }
