@@ -7,13 +7,14 @@
 #   ci_die MSG       print "error: MSG" and exit 1
 #   ci_run CMD...    echo the command, then run it (the exit status is the command's)
 #   ci_need CMD HINT fail with HINT unless CMD is on PATH
+#   ci_cross_test T ARGS...  cargo test for armv7/aarch64 Linux under qemu-user (see below)
 #   CI_SKIP          exit status a section uses to say "skipped" (it must print why first)
 #
 # Cargo builds use the default `target/` unless the caller set CARGO_TARGET_DIR.
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
-CI_SKIP=77
+CI_SKIP=77 # shellcheck disable=SC2034 # read by ci/test and the sections
 
 # rustup installs into ~/.cargo/bin, which a non-login shell (CI) may not have on PATH.
 if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
@@ -37,6 +38,23 @@ ci_run() {
 
 ci_need() {
     command -v "$1" >/dev/null 2>&1 || ci_die "'$1' not found on PATH: $2"
+}
+
+# ci_cross_test TARGET CARGO-TEST-ARGS...: `cargo test --target TARGET ...` for armv7 or
+# aarch64 Linux, run under qemu-user (runners in .cargo/config.toml). Test code is built at
+# opt-level 1: under qemu, unoptimised property tests run about 8x slower (minutes per test
+# binary); opt-level 1 keeps the dev profile's overflow checks and debug assertions. Cross
+# artifacts live under target/TARGET/, so host builds are not invalidated.
+ci_cross_test() {
+    local target="$1" qemu
+    shift
+    case "$target" in
+        armv7-*) qemu="qemu-arm" ;;
+        aarch64-*) qemu="qemu-aarch64" ;;
+        *) ci_die "ci_cross_test: no qemu runner configured for $target" ;;
+    esac
+    ci_need "$qemu" "install qemu-user (bash ci/install-deps)"
+    CARGO_PROFILE_DEV_OPT_LEVEL=1 ci_run cargo test --target "$target" "$@"
 }
 
 cd "$REPO_ROOT" || exit 1
