@@ -14,7 +14,8 @@
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
-CI_SKIP=77 # shellcheck disable=SC2034 # read by ci/test and the sections
+# shellcheck disable=SC2034 # read by ci/test and the sections
+CI_SKIP=77
 
 # rustup installs into ~/.cargo/bin, which a non-login shell (CI) may not have on PATH.
 if ! command -v cargo >/dev/null 2>&1 && [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
