@@ -1,0 +1,24 @@
+# Bench smoke run: `ci/bench --quick` must complete (liner and every alternative measured,
+# delivery checks passed) and end with its `ratio_vs_zmq_pushpull=<x>` line. No speed is
+# asserted: the numbers depend on the machine and on whatever else runs on it.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+set -uo pipefail
+
+if ! command -v redis-server >/dev/null 2>&1; then
+    echo "redis-server is not installed (ci/install-deps installs it)"
+    exit "$CI_SKIP"
+fi
+if ! pkg-config --exists libzmq 2>/dev/null; then
+    echo "libzmq is not installed (ci/install-deps installs libzmq3-dev)"
+    exit "$CI_SKIP"
+fi
+
+output="$(mktemp)"
+trap 'rm -f "$output"' EXIT
+bash ci/bench --quick | tee "$output"
+status="${PIPESTATUS[0]}"
+[ "$status" -eq 0 ] || ci_die "ci/bench --quick failed (exit $status)"
+last="$(tail -n 1 "$output")"
+[[ "$last" =~ ^ratio_vs_zmq_pushpull=[0-9]+(\.[0-9]+)?$ ]] \
+    || ci_die "ci/bench --quick did not end with ratio_vs_zmq_pushpull=<x> (last line: '$last')"
+ci_note "bench smoke passed: $last"
