@@ -64,6 +64,8 @@ def redis_for_tests() -> "tuple[str, Optional[LocalRedis]]":
     """The URL to test against and, when the harness started it, the server to stop."""
     url = os.environ.get("LINER_TEST_REDIS_URL")
     if url:
+        if not answers_ping(url):
+            raise RuntimeError(f"LINER_TEST_REDIS_URL={url} does not answer PING")
         return url, None
     port = int(os.environ.get("LINER_TEST_REDIS_PORT", "16379"))
     if not listening(port):
@@ -136,7 +138,8 @@ def main() -> int:
         return 2
     timeout = float(os.environ.get("LINER_TEST_TIMEOUT", "120"))
     env = dict(os.environ, LINER_TEST_REDIS_URL=url, LINER_LIB=str(library))
-    env["LINER_TEST_TIMEOUT"] = str(max(timeout - 5, 1))  # the scenario's own watchdog first
+    # The scenario's own watchdog fires first and prints where every thread was stuck.
+    env["LINER_TEST_TIMEOUT"] = str(timeout - min(5.0, timeout / 5))
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     try:
         for index, script in enumerate(selected):
