@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Checks liner.py's ctypes declarations against include/liner.h: every function the binding
+declares exists in the header with the same return and parameter types, and every callback
+type has the header typedef's parameters. Needs neither the library nor Redis:
+``python3 python/test_liner_header.py``."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import sys
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import liner  # noqa: E402
+
+HEADER = HERE.parent / "include" / "liner.h"
+
+# C spelling (whitespace-normalised) -> the ctypes type a declaration must use.
+C_TYPES = {
+    "void": None,
+    "bool": ctypes.c_bool,
+    "int": ctypes.c_int,
+    "long long": ctypes.c_longlong,
+    "size_t": ctypes.c_size_t,
+    "const char *": ctypes.c_char_p,
+    "lnr_hClient": ctypes.c_void_p,
+    "lnr_uData": ctypes.c_void_p,
+    "lnr_receive_cb": liner.RECEIVE_CB,
+    "lnr_status_cb": liner.STATUS_CB,
+    "lnr_log_cb": liner.LOG_CB,
+    "lnr_addr_cb": liner.ADDR_CB,
+    "lnr_pending_cb": liner.PENDING_CB,
+}
+
+# A payload pointer handed to a callback is read with string_at(data, size), never as a
+# NUL-terminated string, so the binding declares it char* without c_char_p's conversion.
+PAYLOAD_POINTER = ctypes.POINTER(ctypes.c_char)
+
+
+def header_text() -> str:
+    text = HEADER.read_text()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"\s+", " ", text)
+
+
+def split_param(param: str) -> "tuple[str, str]":
+    """'const char *topic' -> ('const char *', 'topic')."""
+    match = re.fullmatch(r"(.*?)\s*(\**)\s*(\w+)", param.strip())
+    base, stars, name = match.groups()
+    return (f"{base} {stars}" if stars else base), name
+
+
+def c_type(spelling: str):
+    return C_TYPES[spelling.strip()]
+
+
+class HeaderMatchesBinding(unittest.TestCase):
+    def setUp(self) -> None:
+        text = header_text()
+        self.functions = {
+            name: (ret.strip(), [] if params.strip() == "void" else params.split(","))
+            for ret, name, params in re.findall(
+                r"((?:const )?\w+(?: \w+)? \*?) ?(lnr_\w+)\(([^()]*)\);", text
+            )
+        }
+        self.callbacks = {
+            name: params.split(",")
+            for name, params in re.findall(r"typedef void \(\*(lnr_\w+)\)\(([^()]*)\);", text)
+        }
+
+    def test_every_declared_function_matches_its_prototype(self) -> None:
+        for name, (restype, argtypes) in liner._PROTOTYPES.items():
+            with self.subTest(function=name):
+                self.assertIn(name, self.functions, "not in include/liner.h")
+                ret, params = self.functions[name]
+                self.assertIs(restype, c_type(ret), f"return type {ret}")
+                expected = [c_type(split_param(p)[0]) for p in params]
+                self.assertEqual(argtypes, expected, f"parameters ({', '.join(params)})")
+
+    def test_every_callback_type_matches_its_typedef(self) -> None:
+        declared = {
+            "lnr_receive_cb": liner.RECEIVE_CB,
+            "lnr_status_cb": liner.STATUS_CB,
+            "lnr_log_cb": liner.LOG_CB,
+            "lnr_addr_cb": liner.ADDR_CB,
+            "lnr_pending_cb": liner.PENDING_CB,
+        }
+        self.assertEqual(sorted(declared), sorted(self.callbacks))
+        for name, callback_type in declared.items():
+            with self.subTest(callback=name):
+                expected = []
+                for param in self.callbacks[name]:
+                    spelling, pname = split_param(param)
+                    payload = spelling == "const char *" and pname == "data"
+                    expected.append(PAYLOAD_POINTER if payload else c_type(spelling))
+                self.assertEqual(list(callback_type._argtypes_), expected)
+                self.assertIs(callback_type._restype_, None)
+
+    def test_constants_match_the_header(self) -> None:
+        defines = dict(re.findall(r"#define (LNR_\w+) (-?\d+)", header_text()))
+        ours = {k: v for k, v in vars(liner).items() if k.startswith("LNR_")}
+        for name, value in ours.items():
+            with self.subTest(constant=name):
+                self.assertEqual(int(defines[name]), value)
+        codes = {k for k in defines if k == "LNR_OK" or k.startswith(("LNR_ERR_", "LNR_PEER_",
+                                                                      "LNR_SENDER_", "LNR_LISTENER_"))}
+        self.assertEqual(codes, set(ours), "error/status constants missing on one side")
+
+
+if __name__ == "__main__":
+    unittest.main()
