@@ -14,6 +14,10 @@ Redis: ``LINER_TEST_REDIS_URL`` when set (used as is); otherwise
 that port, a private ``redis-server`` is started there (no persistence, own temp dir) and
 stopped by its PID at exit; a server that was already running is used and left alone.
 
+Scenarios inspect Redis keys through ``_resp.py`` (a small RESP client), so neither the
+``redis`` package nor ``redis-cli`` is needed; a passed scenario deletes the keys of its
+run, a failed one leaves them for inspection.
+
 Library: ``${CARGO_TARGET_DIR:-target}/release/libliner_broker.so``, built with
 ``cargo build --release -p liner-broker-c`` when missing. Scenario knobs:
 ``LINER_TEST_BURST_N`` (default 1000), ``LINER_TEST_TIMEOUT`` (seconds per scenario, default
