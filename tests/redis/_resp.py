@@ -2,14 +2,16 @@
 
 The scenarios only read a few keys (GET, LLEN, HGETALL, SCAN) and delete their own, so a
 hundred lines of protocol beat a dependency on the ``redis`` package or a ``redis-cli``
-process per command. Understands ``redis://[[user]:password@]host[:port][/db]`` URLs.
+process per command. Understands the URL forms liner accepts:
+``redis://[[user]:password@]host[:port][/db]`` and unix sockets as
+``redis+unix:///path`` or ``unix:///path``, with ``?db=N&user=U&pass=P``.
 """
 
 from __future__ import annotations
 
 import socket
 from typing import List, Optional, Union
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 Reply = Union[None, int, bytes, str, List["Reply"]]
 
@@ -23,18 +25,23 @@ class Redis:
 
     def __init__(self, url: str, timeout: float = 5.0) -> None:
         parsed = urlparse(url)
-        if parsed.scheme != "redis":
-            raise ValueError(f"only redis:// URLs are supported, got {url!r}")
-        self._sock = socket.create_connection(
-            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=timeout
-        )
+        if parsed.scheme == "redis":
+            address = (parsed.hostname or "127.0.0.1", parsed.port or 6379)
+            self._sock = socket.create_connection(address, timeout=timeout)
+            user = unquote(parsed.username) if parsed.username else None
+            password = None if parsed.password is None else unquote(parsed.password)
+            db = parsed.path.strip("/")
+        elif parsed.scheme in ("redis+unix", "unix"):
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.settimeout(timeout)
+            self._sock.connect(parsed.path)
+            query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+            user, password, db = query.get("user"), query.get("pass"), query.get("db")
+        else:
+            raise ValueError(f"unsupported Redis URL scheme in {url!r}")
         self._reader = self._sock.makefile("rb")
-        if parsed.password is not None:
-            credentials = [unquote(parsed.password)]
-            if parsed.username:
-                credentials.insert(0, unquote(parsed.username))
-            self.command("AUTH", *credentials)
-        db = parsed.path.strip("/")
+        if password is not None:
+            self.command("AUTH", *([user, password] if user else [password]))
         if db:
             self.command("SELECT", db)
 
