@@ -3,6 +3,7 @@
 //! restoring each peer's backlog length and sequence numbers from Redis).
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::Ordering;
 
 use crate::error::Error;
 use crate::log::log;
@@ -44,25 +45,35 @@ pub(crate) fn register_topic(shared: &Shared, store: &mut Store, topic: &str) ->
         .unwrap_or_else(|p| p.into_inner())
         .insert(key, topic);
     if let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) {
-        store.register(topic, &addr.to_string(), &shared.unique_name)?;
+        let addr = addr.to_string();
+        store.register(topic, &addr, &shared.unique_name)?;
+        // Unique names are unique: another row under our name is left over by an earlier
+        // run of this client that did not stop cleanly, and would send peers to a dead port.
+        for (stale, name) in store.addresses(topic)? {
+            if name == shared.unique_name && stale != addr {
+                store.unregister(topic, &stale)?;
+            }
+        }
     }
     Ok(())
 }
 
 /// Registers every topic this client listens on and announces it (at `run`, and again
-/// when Redis came back empty).
-pub(crate) fn register_all(shared: &Shared, store: &mut Store) {
-    let topics = shared.listening_topics();
-    for topic in &topics {
-        match register_topic(shared, store, topic) {
-            Ok(()) => announce(shared, store, PeerEventKind::Connected, topic),
+/// when Redis came back empty). Every topic is tried; the first failure is returned.
+pub(crate) fn register_all(shared: &Shared, store: &mut Store) -> Result<(), Error> {
+    let mut first_error = None;
+    for topic in shared.listening_topics() {
+        match register_topic(shared, store, &topic) {
+            Ok(()) => announce(shared, store, PeerEventKind::Connected, &topic),
             Err(e) => {
                 let message = format!("registering '{topic}' failed: {e}");
                 log!("{message}");
-                shared.report(StatusKind::ListenerStoreError, topic, "", &message);
+                shared.report(StatusKind::ListenerStoreError, &topic, "", &message);
+                first_error.get_or_insert(e);
             }
         }
     }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// After Redis came back without its data: puts back the topic and connection keys this
@@ -80,6 +91,14 @@ pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
         if let Err(e) = store.restore_key(&keys::topic_key(topic), key) {
             log!("restoring the key of '{topic}' failed: {e}");
         }
+    }
+    // Connection keys of senders reaching us: their names live with the senders, but the
+    // counter must not hand these numbers out again.
+    let highest = shared.highest_inbound_key.load(Ordering::Relaxed);
+    if highest > 0
+        && let Err(e) = store.lift_key_counter(highest)
+    {
+        log!("lifting the key counter failed: {e}");
     }
     let mut peers = Vec::new();
     shared.registry.snapshot(&mut peers);

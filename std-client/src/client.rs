@@ -118,6 +118,7 @@ impl Client {
             published: RwLock::new(None),
             listening: Mutex::new(vec![topic.to_string()]),
             listener_stats: Default::default(),
+            highest_inbound_key: Default::default(),
         };
         Ok(Client {
             shared: Arc::new(shared),
@@ -274,7 +275,12 @@ impl Client {
         drop(lifecycle);
 
         let mut store = self.store();
-        catalog::register_all(shared, &mut store);
+        if let Err(e) = catalog::register_all(shared, &mut store) {
+            drop(store);
+            // Not findable by anyone: running like that would only hide the problem.
+            let _ = self.try_stop();
+            return Err(e);
+        }
         self.follow_remembered_listeners(&mut store);
         Ok(())
     }

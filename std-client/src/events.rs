@@ -33,7 +33,8 @@ pub(crate) fn spawn(
                     // Redis may have restarted empty: keys first (so nobody allocates new
                     // ones for names in use), then our catalog rows, then our routes.
                     restore_after_data_loss(&shared, &mut store);
-                    register_all(&shared, &mut store);
+                    // Failures were logged and reported; the next outage retries.
+                    let _ = register_all(&shared, &mut store);
                     for topic in shared.registry.topics() {
                         if let Err(e) = refresh_topic(&shared, &mut store, &topic) {
                             log!("refreshing '{topic}' after reconnect failed: {e}");

@@ -22,6 +22,7 @@ mod outbound;
 mod peer;
 mod registry;
 mod shared;
+mod stats;
 mod status;
 pub mod store;
 mod worker;
@@ -33,6 +34,7 @@ pub use inbound::ReceiveCallback;
 pub use log::{LogHook, set_log_hook};
 pub use names::INTERNAL_PREFIX;
 pub use registry::{MAX_ADDRS_PER_TOPIC, MAX_ROUTE_TOPICS};
+pub use stats::Stats;
 pub use status::{Status, StatusCallback, StatusKind};
 pub use store::PeerBacklog;
 

@@ -59,6 +59,13 @@ impl PeerState {
         self.link == Link::Connected && self.redis_read == self.redis_len && !self.spilling
     }
 
+    /// Best-effort frames are queued while connected or while a connection attempt is due
+    /// or under way (so the first messages to a newly found peer are not dropped); they are
+    /// dropped (and counted) when the peer is known to be unreachable.
+    pub fn accepts_best_effort(&self) -> bool {
+        self.link != Link::Offline || self.connect_now
+    }
+
     /// Frames of `window` must go to Redis instead of the socket.
     pub fn must_spill(&self) -> bool {
         self.link != Link::Connected || self.redis_read < self.redis_len
@@ -137,7 +144,7 @@ impl OutPeer {
         let flags = if at_least_once { FLAG_AT_LEAST_ONCE } else { 0 };
         let mut st = self.lock();
         loop {
-            if !at_least_once && !st.direct() {
+            if !at_least_once && !st.accepts_best_effort() {
                 st.dropped_best_effort += 1;
                 return Ok(false);
             }

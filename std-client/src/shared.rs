@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::config::Config;
@@ -84,6 +84,9 @@ pub(crate) struct Shared {
     pub running: AtomicBool,
     /// The address published in the catalog while running.
     pub published: RwLock<Option<SocketAddr>>,
+    /// Highest connection key a sender used to reach this listener; after Redis lost its
+    /// data the key counter is lifted above it so no new channel reuses a key in use.
+    pub highest_inbound_key: AtomicU64,
     /// Topics this client listens on: its own first, then subscriptions.
     pub listening: Mutex<Vec<String>>,
     /// Counters of the listener thread (delivered, duplicates, dropped …).

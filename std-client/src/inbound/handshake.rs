@@ -48,6 +48,9 @@ pub(super) fn refuse_malformed<S>(
 /// cursor and queues the Welcome.
 fn welcome<S: CursorStore>(session: &mut Session, hello: &Hello<'_>, ctx: &mut Ctx<'_, S>) {
     let ck = hello.connection_key;
+    ctx.shared
+        .highest_inbound_key
+        .fetch_max(ck, std::sync::atomic::Ordering::Relaxed);
     session.from.clear();
     session.from.push_str(hello.sender_topic);
     let cursor = ctx.hub.claim(ck, ctx.shared, &session.peer);

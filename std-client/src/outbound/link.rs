@@ -74,8 +74,8 @@ pub(super) fn confirm_drain(peer: &OutPeer, st: &mut PeerState, shared: &Shared,
     }
 }
 
-/// The connection is gone (or never came up): frames wait for the next one, at-least-once
-/// frames go to Redis meanwhile.
+/// The connection is gone (or never came up): at-least-once frames go to Redis until the
+/// next one, best-effort frames are dropped and counted.
 pub(super) fn offline(peer: &OutPeer, shared: &Shared) {
     let mut st = peer.lock();
     st.link = Link::Offline;
@@ -88,6 +88,11 @@ pub(super) fn offline(peer: &OutPeer, shared: &Shared) {
     st.window.rewind();
     if st.window.unacked().next().is_some() {
         peer.queue_spill(&mut st, &shared.jobs);
+    } else if !st.window.is_empty() {
+        // Only best-effort frames are left (the rewind dropped those already written).
+        st.dropped_best_effort += st.window.unwritten_best_effort() as u64;
+        st.window.clear();
+        OutPeer::shrink_window(&mut st, shared.config.window_bytes);
     }
     peer.notify_room(&st);
 }

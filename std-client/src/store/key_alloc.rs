@@ -12,11 +12,9 @@ use super::{Store, StoreError, keys};
 /// (only possible if someone deletes it concurrently).
 const MAX_ATTEMPTS: usize = 8;
 
-/// Puts a key back (only if missing) and lifts the counter to at least its value, in one
-/// server-side step.
-const RESTORE_SCRIPT: &str = "redis.call('SET', KEYS[1], ARGV[1], 'NX') \
-    local c = tonumber(redis.call('GET', KEYS[2]) or '0') \
-    if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end \
+/// Raises the counter to at least ARGV[1] in one server-side step (never lowers it).
+const LIFT_SCRIPT: &str = "local c = tonumber(redis.call('GET', KEYS[1]) or '0') \
+    if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end \
     return 1";
 
 impl Store {
@@ -25,11 +23,17 @@ impl Store {
     /// it meanwhile, and lifts `lnr_unique_key` to at least `value` so later allocations
     /// never hand out a number that is still in use.
     pub fn restore_key(&mut self, key: &str, value: u64) -> Result<(), StoreError> {
+        self.link
+            .idempotent(|con| con.set_nx::<_, _, bool>(key, value).map(drop))?;
+        self.lift_key_counter(value)
+    }
+
+    /// Raises `lnr_unique_key` to at least `value` (a key known to be in use).
+    pub fn lift_key_counter(&mut self, value: u64) -> Result<(), StoreError> {
         self.link.idempotent(|con| {
             redis::cmd("EVAL")
-                .arg(RESTORE_SCRIPT)
-                .arg(2)
-                .arg(key)
+                .arg(LIFT_SCRIPT)
+                .arg(1)
                 .arg(keys::UNIQUE_KEY_COUNTER)
                 .arg(value)
                 .query::<i64>(con)

@@ -151,6 +151,7 @@ impl Rig {
             published: RwLock::new(None),
             listening: Mutex::new(vec!["inbox".into()]),
             listener_stats: Default::default(),
+            highest_inbound_key: Default::default(),
         });
         let reports = Arc::new(Mutex::new(Vec::new()));
         let seen = reports.clone();

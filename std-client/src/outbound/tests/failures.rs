@@ -166,3 +166,36 @@ fn a_hint_with_a_new_address_abandons_the_old_attempt() {
     let _side = new.accept_welcome("listener-a", 0);
     wait_link(&peer, Link::Connected);
 }
+
+#[test]
+fn best_effort_frames_stuck_in_the_window_are_dropped_and_counted_on_loss() {
+    let h = Harness::start(fast_config());
+    let script = Script::bind();
+    let peer = h.peer("listener-a");
+    h.point(&peer, script.addr());
+    let side = script.accept_welcome("listener-a", 0);
+    wait_link(&peer, Link::Connected);
+    // The listener reads nothing: socket buffers fill, then the window.
+    let payload = [7u8; 1000];
+    wait_for("a window full of unwritten frames", || {
+        h.send(&peer, &payload, false);
+        (peer.lock().dropped_best_effort > 0).then_some(())
+    });
+    let dropped_while_full = peer.lock().dropped_best_effort;
+    eprintln!(
+        "DBG used {} unsent {} ube {}",
+        peer.lock().window.used(),
+        peer.lock().window.unsent().len(),
+        peer.lock().window.unwritten_best_effort()
+    );
+    drop(side);
+    h.wait_report(StatusKind::PeerDisconnected, 1);
+    let st = peer.lock();
+    assert!(st.window.is_empty());
+    eprintln!("DBG2 {} {}", st.dropped_best_effort, dropped_while_full);
+    assert!(st.dropped_best_effort > dropped_while_full);
+    assert!(
+        !h.jobs().contains(&Job::Spill(peer.id)),
+        "never parked in Redis"
+    );
+}

@@ -94,6 +94,7 @@ impl Harness {
             published: RwLock::new(None),
             listening: Mutex::new(vec![SENDER_TOPIC.to_string()]),
             listener_stats: Default::default(),
+            highest_inbound_key: Default::default(),
         });
         let thread = super::spawn(shared.clone(), poll).unwrap();
         Harness {
