@@ -140,7 +140,11 @@ impl Slot {
         }
         if self.reported_up != Some(false) {
             self.reported_up = Some(false);
-            log!("peer {label} disconnected: {message}");
+            // A peer that said Bye stopped on purpose: the status callback hears of it,
+            // stderr only hears of failures.
+            if !matches!(err, ConnError::Bye) {
+                log!("peer {label} disconnected: {message}");
+            }
             let topic = topic_of(shared, &self.peer);
             shared.report(StatusKind::PeerDisconnected, &topic, label, &message);
         }
