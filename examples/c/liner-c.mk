@@ -39,7 +39,7 @@ else
 $(error LINK must be shared or static, not '$(LINK)')
 endif
 
-HEADERS := $(REPO_ROOT)/include/liner.h $(LINER_C_DIR)/common.h
+HEADERS += $(REPO_ROOT)/include/liner.h $(LINER_C_DIR)/common.h
 
 $(OUT):
 	mkdir -p $@
