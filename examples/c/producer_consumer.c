@@ -16,10 +16,12 @@
 
 enum { CONSUMERS = 2, JOBS = 500 };
 
+/* Sent as raw bytes, so it must have no padding (padding bytes would be uninitialised). */
 struct job {
-    uint32_t id;
+    int64_t id;
     int64_t value;
 };
+_Static_assert(sizeof(struct job) == 2 * sizeof(int64_t), "struct job has no padding");
 
 struct consumer {
     lnr_hClient client;
@@ -65,8 +67,8 @@ static void on_result(const char *to, const char *from, const char *data, size_t
         return;
     }
     memcpy(&result, data, sizeof result);
-    int64_t expected = (int64_t)result.id * (int64_t)result.id;
-    if (result.id >= JOBS || result.value != expected
+    int64_t expected = result.id * result.id;
+    if (result.id < 0 || result.id >= JOBS || result.value != expected
         || atomic_fetch_add(&self->answered[result.id], 1) != 0) {
         atomic_fetch_add(&self->wrong, 1);
     }
@@ -99,10 +101,10 @@ int main(int argc, char **argv)
     if (!lnr_run(client, on_result, &producer)) {
         die(client, "lnr_run(producer)");
     }
-    for (uint32_t id = 0; id < JOBS; id++) {
-        struct job job = { id, (int64_t)id };
+    for (int64_t id = 0; id < JOBS; id++) {
+        struct job job = { id, id };
         if (!lnr_send_to(client, jobs_topic, (const char *)&job, sizeof job, true)) {
-            die(client, "lnr_send_to job %u", (unsigned)id);
+            die(client, "lnr_send_to job %lld", (long long)id);
         }
     }
 
