@@ -37,7 +37,7 @@ pub fn open_client(args: &Args) -> BenchResult<Client> {
 /// Listener: counts every payload; `pause`/`resume` stop and restart the client.
 pub fn receive(args: &Args, cmds: &Commands) -> BenchResult<()> {
     let client = open_client(args)?;
-    let tally = Arc::new(Tally::default());
+    let tally = Arc::new(Tally::new(args.number("n")?));
     let start = |client: &Client| {
         let tally = tally.clone();
         client.try_run(move |_, _, payload| tally.record(payload))

@@ -111,10 +111,11 @@ pub fn pull<F>(args: &Args, cmds: &Commands, body: F) -> BenchResult<()>
 where
     F: FnOnce(&Inbox, &dyn Fn(Line)) -> BenchResult<()> + Send + 'static,
 {
+    let measured = args.number("n")?;
     let inbox = Inbox {
-        tally: Arc::new(Tally::default()),
+        tally: Arc::new(Tally::new(measured)),
         stop: Arc::new(AtomicBool::new(false)),
-        measured: args.number("n")?,
+        measured,
     };
     let (ready_tx, ready_rx) = mpsc::channel::<Line>();
     let worker_inbox = inbox.clone();
