@@ -3,7 +3,8 @@
 //! Lines reach the callback through a stack buffer of `LOG_LINE_CAPACITY` bytes.
 
 use std::ffi::c_char;
-use std::fmt::{self, Write};
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
 use std::sync::{Arc, RwLock};
 
 use super::boundary::{Scope, guard, in_scope};
@@ -47,7 +48,10 @@ fn deliver(message: &str) {
                 (sink.callback)(line.as_ptr(), sink.user.get())
             });
         }
-        None => eprintln!("liner: {message}"),
+        // Unlike eprintln!, a failed write to stderr (closed, full pipe) must not panic here.
+        None => {
+            let _ = writeln!(std::io::stderr(), "liner: {message}");
+        }
     }
 }
 
