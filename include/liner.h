@@ -247,6 +247,8 @@ lnr_hClient lnr_new_client_redis(const char *unique_name,
 /**
  * Deprecated alias of `lnr_new_client_redis` (liner 1.4 name; `redis_path` is the URL).
  *
+ * Thread safety: any thread.
+ *
  * # Safety
  * As for `lnr_new_client_redis`.
  */
@@ -586,7 +588,9 @@ size_t lnr_get_max_send_queue(void);
 bool lnr_config_set_window_bytes(size_t bytes);
 
 /**
- * See `lnr_config_set_window_bytes`.
+ * The value clients created now get (see `lnr_config_set_window_bytes`).
+ *
+ * Thread safety: any thread.
  */
 size_t lnr_config_window_bytes(void);
 
@@ -599,7 +603,9 @@ size_t lnr_config_window_bytes(void);
 bool lnr_config_set_recv_buffer_bytes(size_t bytes);
 
 /**
- * See `lnr_config_set_recv_buffer_bytes`.
+ * The value clients created now get (see `lnr_config_set_recv_buffer_bytes`).
+ *
+ * Thread safety: any thread.
  */
 size_t lnr_config_recv_buffer_bytes(void);
 
@@ -612,7 +618,9 @@ size_t lnr_config_recv_buffer_bytes(void);
 bool lnr_config_set_max_peers(size_t count);
 
 /**
- * See `lnr_config_set_max_peers`.
+ * The value clients created now get (see `lnr_config_set_max_peers`).
+ *
+ * Thread safety: any thread.
  */
 size_t lnr_config_max_peers(void);
 
@@ -625,7 +633,9 @@ size_t lnr_config_max_peers(void);
 bool lnr_config_set_send_timeout_ms(uint32_t ms);
 
 /**
- * See `lnr_config_set_send_timeout_ms`.
+ * The value clients created now get (see `lnr_config_set_send_timeout_ms`).
+ *
+ * Thread safety: any thread.
  */
 uint32_t lnr_config_send_timeout_ms(void);
 
@@ -638,7 +648,9 @@ uint32_t lnr_config_send_timeout_ms(void);
 bool lnr_config_set_connect_timeout_ms(uint32_t ms);
 
 /**
- * See `lnr_config_set_connect_timeout_ms`.
+ * The value clients created now get (see `lnr_config_set_connect_timeout_ms`).
+ *
+ * Thread safety: any thread.
  */
 uint32_t lnr_config_connect_timeout_ms(void);
 
@@ -652,7 +664,9 @@ uint32_t lnr_config_connect_timeout_ms(void);
 bool lnr_config_set_redis_timeout_ms(uint32_t ms);
 
 /**
- * See `lnr_config_set_redis_timeout_ms`.
+ * The value clients created now get (see `lnr_config_set_redis_timeout_ms`).
+ *
+ * Thread safety: any thread.
  */
 uint32_t lnr_config_redis_timeout_ms(void);
 

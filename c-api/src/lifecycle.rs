@@ -115,6 +115,8 @@ pub unsafe extern "C" fn lnr_new_client_redis(
 
 /// Deprecated alias of `lnr_new_client_redis` (liner 1.4 name; `redis_path` is the URL).
 ///
+/// Thread safety: any thread.
+///
 /// # Safety
 /// As for `lnr_new_client_redis`.
 #[unsafe(no_mangle)]

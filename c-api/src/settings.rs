@@ -217,7 +217,9 @@ pub extern "C" fn lnr_config_set_window_bytes(bytes: usize) -> bool {
     WINDOW_BYTES.set("lnr_config_set_window_bytes", bytes)
 }
 
-/// See `lnr_config_set_window_bytes`.
+/// The value clients created now get (see `lnr_config_set_window_bytes`).
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_window_bytes() -> usize {
     WINDOW_BYTES.get()
@@ -232,7 +234,9 @@ pub extern "C" fn lnr_config_set_recv_buffer_bytes(bytes: usize) -> bool {
     RECV_BUFFER_BYTES.set("lnr_config_set_recv_buffer_bytes", bytes)
 }
 
-/// See `lnr_config_set_recv_buffer_bytes`.
+/// The value clients created now get (see `lnr_config_set_recv_buffer_bytes`).
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_recv_buffer_bytes() -> usize {
     RECV_BUFFER_BYTES.get()
@@ -247,7 +251,9 @@ pub extern "C" fn lnr_config_set_max_peers(count: usize) -> bool {
     MAX_PEERS.set("lnr_config_set_max_peers", count)
 }
 
-/// See `lnr_config_set_max_peers`.
+/// The value clients created now get (see `lnr_config_set_max_peers`).
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_max_peers() -> usize {
     MAX_PEERS.get()
@@ -262,7 +268,9 @@ pub extern "C" fn lnr_config_set_send_timeout_ms(ms: u32) -> bool {
     SEND_TIMEOUT.set("lnr_config_set_send_timeout_ms", ms)
 }
 
-/// See `lnr_config_set_send_timeout_ms`.
+/// The value clients created now get (see `lnr_config_set_send_timeout_ms`).
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_send_timeout_ms() -> u32 {
     SEND_TIMEOUT.get()
@@ -277,7 +285,9 @@ pub extern "C" fn lnr_config_set_connect_timeout_ms(ms: u32) -> bool {
     CONNECT_TIMEOUT.set("lnr_config_set_connect_timeout_ms", ms)
 }
 
-/// See `lnr_config_set_connect_timeout_ms`.
+/// The value clients created now get (see `lnr_config_set_connect_timeout_ms`).
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_connect_timeout_ms() -> u32 {
     CONNECT_TIMEOUT.get()
@@ -293,7 +303,9 @@ pub extern "C" fn lnr_config_set_redis_timeout_ms(ms: u32) -> bool {
     REDIS_TIMEOUT.set("lnr_config_set_redis_timeout_ms", ms)
 }
 
-/// See `lnr_config_set_redis_timeout_ms`.
+/// The value clients created now get (see `lnr_config_set_redis_timeout_ms`).
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_redis_timeout_ms() -> u32 {
     REDIS_TIMEOUT.get()
