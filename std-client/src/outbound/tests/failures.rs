@@ -169,30 +169,35 @@ fn a_hint_with_a_new_address_abandons_the_old_attempt() {
 
 #[test]
 fn best_effort_frames_stuck_in_the_window_are_dropped_and_counted_on_loss() {
-    let h = Harness::start(fast_config());
+    // The listener will neither read nor answer pings: only its close may end the link.
+    let config = Config {
+        liveness_timeout: Duration::from_secs(60),
+        ping_interval: Duration::from_secs(60),
+        ..fast_config()
+    };
+    let h = Harness::start(config);
     let script = Script::bind();
     let peer = h.peer("listener-a");
     h.point(&peer, script.addr());
     let side = script.accept_welcome("listener-a", 0);
     wait_link(&peer, Link::Connected);
-    // The listener reads nothing: socket buffers fill, then the window.
+    // The listener reads nothing: socket buffers fill, then the window, until the sender
+    // cannot write any more (its unsent bytes stop shrinking).
     let payload = [7u8; 1000];
-    wait_for("a window full of unwritten frames", || {
-        h.send(&peer, &payload, false);
-        (peer.lock().dropped_best_effort > 0).then_some(())
+    wait_for("the sender blocked on a full socket", || {
+        for _ in 0..1000 {
+            h.send(&peer, &payload, false);
+        }
+        let before = peer.lock().window.unsent().len();
+        std::thread::sleep(Duration::from_millis(20));
+        let after = peer.lock().window.unsent().len();
+        (after > 0 && after == before).then_some(())
     });
     let dropped_while_full = peer.lock().dropped_best_effort;
-    eprintln!(
-        "DBG used {} unsent {} ube {}",
-        peer.lock().window.used(),
-        peer.lock().window.unsent().len(),
-        peer.lock().window.unwritten_best_effort()
-    );
     drop(side);
     h.wait_report(StatusKind::PeerDisconnected, 1);
     let st = peer.lock();
     assert!(st.window.is_empty());
-    eprintln!("DBG2 {} {}", st.dropped_best_effort, dropped_while_full);
     assert!(st.dropped_best_effort > dropped_while_full);
     assert!(
         !h.jobs().contains(&Job::Spill(peer.id)),
