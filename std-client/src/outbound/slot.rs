@@ -133,19 +133,23 @@ impl Slot {
     fn went_down(&mut self, shared: &Shared, err: ConnError, label: &str, now: Instant) {
         link::offline(&self.peer, shared);
         self.retry_at = Some(after(now, self.backoff.next_delay()));
+        let report_down = self.reported_up != Some(false);
+        if !err.is_send_error() && !report_down {
+            return;
+        }
         let message = err.to_string();
+        let topic = topic_of(shared, &self.peer);
         if err.is_send_error() {
             log!("peer {label}: {message}");
-            shared.report(StatusKind::SenderSendError, "", label, &message);
+            shared.report(StatusKind::SenderSendError, &topic, label, &message);
         }
-        if self.reported_up != Some(false) {
+        if report_down {
             self.reported_up = Some(false);
             // A peer that said Bye stopped on purpose: the status callback hears of it,
             // stderr only hears of failures.
             if !matches!(err, ConnError::Bye) {
                 log!("peer {label} disconnected: {message}");
             }
-            let topic = topic_of(shared, &self.peer);
             shared.report(StatusKind::PeerDisconnected, &topic, label, &message);
         }
     }
