@@ -4,7 +4,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 set -euo pipefail
 
 if cargo nextest --version >/dev/null 2>&1; then
-    ci_run cargo nextest run --workspace
+    # ci/nextest.toml kills hung tests; a repository-wide .config/nextest.toml takes precedence.
+    config=()
+    [ -e .config/nextest.toml ] || config=(--config-file ci/nextest.toml)
+    ci_run cargo nextest run --workspace "${config[@]}"
     ci_run cargo test --workspace --doc
 else
     ci_note "cargo-nextest not installed: using cargo test"
