@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::boundary::{on_client, query_client};
+use super::boundary::{guard, on_client, query_client};
 use super::consts::LNR_MAX_ADDR_LEN;
 use super::error::CallError;
 use super::slots::{self, AddrText, Entry, HandedOut, Name};
@@ -100,7 +100,9 @@ pub extern "C" fn lnr_published_addr(h: lnr_hClient) -> *const c_char {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_unique_name(h: lnr_hClient) -> *const c_char {
-    slots::name(h, Name::UniqueName)
+    guard("lnr_unique_name", ptr::null(), || {
+        slots::name(h, Name::UniqueName)
+    })
 }
 
 /// The client's source topic; NULL for a bad handle. Valid until `lnr_delete_client(h)`.
@@ -108,5 +110,5 @@ pub extern "C" fn lnr_unique_name(h: lnr_hClient) -> *const c_char {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_topic(h: lnr_hClient) -> *const c_char {
-    slots::name(h, Name::Topic)
+    guard("lnr_topic", ptr::null(), || slots::name(h, Name::Topic))
 }

@@ -34,7 +34,7 @@ const _: () = {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_version() -> *const c_char {
-    VERSION.as_ptr().cast()
+    guard("lnr_version", c"".as_ptr(), || VERSION.as_ptr().cast())
 }
 
 /// Reads the four creation arguments; every one must be non-NULL, non-empty UTF-8.
@@ -143,11 +143,13 @@ pub extern "C" fn lnr_new_client_sqlite(
     receivers_json: *const c_char,
 ) -> lnr_hClient {
     let _ = (unique_name, topic, localhost, sqlite_path, receivers_json);
-    emit(format_args!(
-        "lnr_new_client_sqlite: the SQLite backend is not available in this build of liner \
-         (only Redis: use lnr_new_client_redis); returning NULL"
-    ));
-    ptr::null_mut()
+    guard("lnr_new_client_sqlite", ptr::null_mut(), || {
+        emit(format_args!(
+            "lnr_new_client_sqlite: the SQLite backend is not available in this build of liner \
+             (only Redis: use lnr_new_client_redis); returning NULL"
+        ));
+        ptr::null_mut()
+    })
 }
 
 /// PostgreSQL backend of liner 1.4: not available in liner-broker (Redis only). Always
@@ -162,11 +164,13 @@ pub extern "C" fn lnr_new_client_postgres(
     postgres_url: *const c_char,
 ) -> lnr_hClient {
     let _ = (unique_name, topic, localhost, postgres_url);
-    emit(format_args!(
-        "lnr_new_client_postgres: the PostgreSQL backend is not available in this build of \
-         liner (only Redis: use lnr_new_client_redis); returning NULL"
-    ));
-    ptr::null_mut()
+    guard("lnr_new_client_postgres", ptr::null_mut(), || {
+        emit(format_args!(
+            "lnr_new_client_postgres: the PostgreSQL backend is not available in this build \
+             of liner (only Redis: use lnr_new_client_redis); returning NULL"
+        ));
+        ptr::null_mut()
+    })
 }
 
 /// Binds the listen address, registers the client's topics in the catalog and starts its

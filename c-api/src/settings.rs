@@ -155,7 +155,11 @@ impl MillisSetting {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_set_max_message_size(size: usize) -> bool {
-    size != 0 && MAX_MESSAGE_SIZE.set("lnr_set_max_message_size", size)
+    if size == 0 {
+        emit(format_args!("lnr_set_max_message_size: 0 is refused"));
+        return false;
+    }
+    MAX_MESSAGE_SIZE.set("lnr_set_max_message_size", size)
 }
 
 /// The largest payload `lnr_send_*` accepts.
@@ -163,7 +167,7 @@ pub extern "C" fn lnr_set_max_message_size(size: usize) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_get_max_message_size() -> usize {
-    MAX_MESSAGE_SIZE.get()
+    guard("lnr_get_max_message_size", 0, || MAX_MESSAGE_SIZE.get())
 }
 
 /// Sets the size above which payloads may be compressed; 0 is refused (false). liner-broker's
@@ -173,12 +177,14 @@ pub extern "C" fn lnr_get_max_message_size() -> usize {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_set_compress_threshold(size: usize) -> bool {
-    if size == 0 {
-        emit(format_args!("lnr_set_compress_threshold: 0 is refused"));
-        return false;
-    }
-    COMPRESS_THRESHOLD.store(size, Ordering::Relaxed);
-    true
+    guard("lnr_set_compress_threshold", false, || {
+        if size == 0 {
+            emit(format_args!("lnr_set_compress_threshold: 0 is refused"));
+            return false;
+        }
+        COMPRESS_THRESHOLD.store(size, Ordering::Relaxed);
+        true
+    })
 }
 
 /// The compression threshold (see `lnr_set_compress_threshold`).
@@ -186,7 +192,9 @@ pub extern "C" fn lnr_set_compress_threshold(size: usize) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_get_compress_threshold() -> usize {
-    COMPRESS_THRESHOLD.load(Ordering::Relaxed)
+    guard("lnr_get_compress_threshold", 0, || {
+        COMPRESS_THRESHOLD.load(Ordering::Relaxed)
+    })
 }
 
 /// Sets the per-peer in-memory bound for clients created afterwards. liner-broker bounds
@@ -205,7 +213,7 @@ pub extern "C" fn lnr_set_max_send_queue(bytes: usize) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_get_max_send_queue() -> usize {
-    WINDOW_BYTES.get()
+    guard("lnr_get_max_send_queue", 0, || WINDOW_BYTES.get())
 }
 
 /// Transmit window per outbound peer, in bytes, for clients created afterwards: frames
@@ -222,7 +230,7 @@ pub extern "C" fn lnr_config_set_window_bytes(bytes: usize) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_window_bytes() -> usize {
-    WINDOW_BYTES.get()
+    guard("lnr_config_window_bytes", 0, || WINDOW_BYTES.get())
 }
 
 /// Receive buffer per inbound connection, in bytes, for clients created afterwards.
@@ -239,7 +247,9 @@ pub extern "C" fn lnr_config_set_recv_buffer_bytes(bytes: usize) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_recv_buffer_bytes() -> usize {
-    RECV_BUFFER_BYTES.get()
+    guard("lnr_config_recv_buffer_bytes", 0, || {
+        RECV_BUFFER_BYTES.get()
+    })
 }
 
 /// Most outbound peers and most inbound connections (each) of clients created afterwards.
@@ -256,7 +266,7 @@ pub extern "C" fn lnr_config_set_max_peers(count: usize) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_max_peers() -> usize {
-    MAX_PEERS.get()
+    guard("lnr_config_max_peers", 0, || MAX_PEERS.get())
 }
 
 /// How long `lnr_send_*` waits for room in a full window before failing with
@@ -273,7 +283,7 @@ pub extern "C" fn lnr_config_set_send_timeout_ms(ms: u32) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_send_timeout_ms() -> u32 {
-    SEND_TIMEOUT.get()
+    guard("lnr_config_send_timeout_ms", 0, || SEND_TIMEOUT.get())
 }
 
 /// TCP connect timeout to peers, for clients created afterwards. 0 = library default
@@ -290,7 +300,7 @@ pub extern "C" fn lnr_config_set_connect_timeout_ms(ms: u32) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_connect_timeout_ms() -> u32 {
-    CONNECT_TIMEOUT.get()
+    guard("lnr_config_connect_timeout_ms", 0, || CONNECT_TIMEOUT.get())
 }
 
 /// Connect, read and write timeout of Redis connections, for clients created afterwards
@@ -308,7 +318,7 @@ pub extern "C" fn lnr_config_set_redis_timeout_ms(ms: u32) -> bool {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_redis_timeout_ms() -> u32 {
-    REDIS_TIMEOUT.get()
+    guard("lnr_config_redis_timeout_ms", 0, || REDIS_TIMEOUT.get())
 }
 
 /// Restores every process-wide setting above (including the maximum message size and the
@@ -317,12 +327,14 @@ pub extern "C" fn lnr_config_redis_timeout_ms() -> u32 {
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_reset() -> bool {
-    for setting in SIZE_SETTINGS {
-        setting.value.store(0, Ordering::Relaxed);
-    }
-    for setting in MILLIS_SETTINGS {
-        setting.value.store(0, Ordering::Relaxed);
-    }
-    COMPRESS_THRESHOLD.store(usize::MAX, Ordering::Relaxed);
-    true
+    guard("lnr_config_reset", false, || {
+        for setting in SIZE_SETTINGS {
+            setting.value.store(0, Ordering::Relaxed);
+        }
+        for setting in MILLIS_SETTINGS {
+            setting.value.store(0, Ordering::Relaxed);
+        }
+        COMPRESS_THRESHOLD.store(usize::MAX, Ordering::Relaxed);
+        true
+    })
 }
