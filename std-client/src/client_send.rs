@@ -2,8 +2,6 @@
 //! listener). The hot path takes two short locks (routes, then the peer) and makes no heap
 //! allocation: the frame is encoded straight into the peer's transmit window.
 
-use std::time::Instant;
-
 use crate::catalog::refresh_topic;
 use crate::client::Client;
 use crate::error::Error;
@@ -24,7 +22,10 @@ impl Client {
     ) -> Result<(), Error> {
         self.check_send(topic, payload)?;
         let (peer, key) = self.with_routes(topic, |registry| registry.pick(topic))?;
-        self.enqueue(&peer, topic, key, payload, at_least_once)
+        if self.enqueue(&peer, topic, key, payload, at_least_once)? {
+            self.shared.wake_sender();
+        }
+        Ok(())
     }
 
     /// Sends `payload` to every listener registered under `topic`.
@@ -37,16 +38,25 @@ impl Client {
         self.check_send(topic, payload)?;
         let (peers, key) = self.with_routes(topic, |registry| registry.all(topic))?;
         let mut first_error = None;
+        let mut wake = false;
         for peer in &peers {
-            if let Err(e) = self.enqueue(peer, topic, key, payload, at_least_once) {
-                first_error.get_or_insert(e);
+            match self.enqueue(peer, topic, key, payload, at_least_once) {
+                Ok(woken) => wake |= woken,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
+        }
+        // One wake for all peers: the sender thread looks at every peer when woken.
+        if wake {
+            self.shared.wake_sender();
         }
         first_error.map_or(Ok(()), Err)
     }
 
     /// Runs `lookup` on the routes; when the topic has no address, the catalog is read once
-    /// more before giving up (a listener may have registered since the last refresh).
+    /// more before giving up (a listener may have registered since the last refresh). This
+    /// is also how the first send to a topic loads its routes.
     fn with_routes<T>(
         &self,
         topic: &str,
@@ -76,13 +86,10 @@ impl Client {
                 payload.len()
             )));
         }
-        if !self.shared.registry.knows_topic(topic) {
-            // First send to this topic: load its routes once (the slow path).
-            refresh_topic(&self.shared, &mut self.store(), topic)?;
-        }
         Ok(())
     }
 
+    /// Queues one frame for `peer`; `Ok(true)` when the sender thread must be woken.
     fn enqueue(
         &self,
         peer: &OutPeer,
@@ -90,15 +97,11 @@ impl Client {
         key: u64,
         payload: &[u8],
         at_least_once: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let shared = &self.shared;
-        let deadline = Instant::now() + shared.config.send_timeout;
-        match peer.enqueue(&shared.jobs, key, payload, at_least_once, deadline) {
-            Ok(true) => {
-                shared.wake_sender();
-                Ok(())
-            }
-            Ok(false) => Ok(()),
+        let timeout = shared.config.send_timeout;
+        match peer.enqueue(&shared.jobs, key, payload, at_least_once, timeout) {
+            Ok(wake) => Ok(wake),
             Err(e @ Error::Busy(_)) => {
                 shared.report(StatusKind::SenderBusy, topic, &peer.name, &e.to_string());
                 Err(e)

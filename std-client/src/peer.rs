@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use liner_core::ack::{SeqCounter, TxWindow, WindowError};
 use liner_core::frame::{FLAG_AT_LEAST_ONCE, LEN_PREFIX, MAX_DATA_HEADER_LEN};
@@ -131,7 +131,7 @@ impl OutPeer {
     }
 
     /// Queues one frame. Best-effort frames are dropped (and counted) when the peer is not
-    /// connected or the window is full; at-least-once frames wait up to `deadline` for room.
+    /// connected or the window is full; at-least-once frames wait up to `timeout` for room.
     /// Returns whether the sender thread must be woken.
     pub fn enqueue(
         &self,
@@ -139,9 +139,12 @@ impl OutPeer {
         topic_key: u64,
         payload: &[u8],
         at_least_once: bool,
-        deadline: Instant,
+        timeout: Duration,
     ) -> Result<bool, Error> {
         let flags = if at_least_once { FLAG_AT_LEAST_ONCE } else { 0 };
+        // The clock is read only when the frame has to wait (not on the hot path).
+        let mut first_wait = None;
+        let mut deadline = || *first_wait.get_or_insert_with(|| Instant::now() + timeout);
         let mut st = self.lock();
         loop {
             if !at_least_once && !st.accepts_best_effort() {
@@ -162,10 +165,10 @@ impl OutPeer {
                     if st.must_spill() {
                         self.queue_spill(&mut st, jobs);
                     }
-                    st = self.wait_for_room(st, deadline)?;
+                    st = self.wait_for_room(st, deadline())?;
                 }
                 Err(WindowError::TooLarge { .. }) => {
-                    st = self.grow_window(st, jobs, payload.len(), deadline)?;
+                    st = self.grow_window(st, jobs, payload.len(), deadline())?;
                 }
                 Err(other) => return Err(Error::InvalidArg(other.to_string())),
             }

@@ -127,14 +127,13 @@ impl Harness {
 
     /// Queues one message the way `send_to` does.
     pub fn send(&self, peer: &OutPeer, payload: &[u8], at_least_once: bool) {
-        let deadline = Instant::now() + PATIENCE;
         let wake = peer
             .enqueue(
                 &self.shared.jobs,
                 TOPIC_KEY,
                 payload,
                 at_least_once,
-                deadline,
+                PATIENCE,
             )
             .unwrap();
         if wake {
