@@ -14,10 +14,21 @@ use liner_tests::{ChildProcess, RedisServer, unique_prefix};
 
 const WAIT: Duration = Duration::from_secs(60);
 
+/// Starts the crash-test peer. Under qemu-user (cross tests) the child needs the emulator
+/// too: `LINER_TEST_PEER_RUNNER` names it, e.g. `qemu-arm -L /usr/arm-linux-gnueabihf`.
 fn peer(mode: &str, url: &str, unique: &str, topic: &str) -> ChildProcess {
-    ChildProcess::spawn(
-        Command::new(env!("CARGO_BIN_EXE_liner-test-peer")).args([mode, url, unique, topic]),
-    )
+    let program = env!("CARGO_BIN_EXE_liner-test-peer");
+    let runner = std::env::var("LINER_TEST_PEER_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(emulator) => {
+            let mut command = Command::new(emulator);
+            command.args(words).arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
+    ChildProcess::spawn(command.args([mode, url, unique, topic]))
 }
 
 /// Reads `got <seq>` lines until `n` arrived or the child stops printing for `idle`.
