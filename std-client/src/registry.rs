@@ -1,6 +1,11 @@
 //! The sender's view of the mesh: outbound peers by unique name, and routes from a
-//! destination topic to listener addresses (liner-core `RouteTable`, round-robin) and from
-//! an address to its peer.
+//! destination topic to listener addresses (liner-core `RouteTable`, round-robin).
+//!
+//! The `RouteTable` is the source of truth for which addresses serve a topic and whose turn
+//! it is. On top of it each followed topic has one `Dest` entry, rebuilt whenever its
+//! routes are replaced: the topic's wire key and its addresses already resolved to peers.
+//! A send finds that entry with one short scan (topics are few and compared by length
+//! first), so it costs one mutex, no hashing and one `Arc` clone.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,11 +24,27 @@ pub const MAX_ADDRS_PER_TOPIC: usize = 32;
 /// The peers of one `send_all`, collected without allocating.
 pub(crate) type PeerSet = heapless::Vec<Arc<OutPeer>, MAX_ADDRS_PER_TOPIC>;
 
+/// One followed destination topic, derived from the route table (see the module docs).
+struct Dest {
+    topic: String,
+    key: u64,
+    /// The peer behind each of the topic's addresses.
+    peers: heapless::Vec<(SocketAddr, Arc<OutPeer>), MAX_ADDRS_PER_TOPIC>,
+}
+
 struct Routes {
     table: RouteTable<MAX_ROUTE_TOPICS, MAX_ADDRS_PER_TOPIC>,
-    /// Wire key of each destination topic.
-    topic_keys: HashMap<String, u64>,
-    addr_peer: HashMap<SocketAddr, usize>,
+    /// Every topic whose routes were loaded, possibly with no address.
+    dests: Vec<Dest>,
+}
+
+impl Routes {
+    fn dest(&self, topic: &str) -> Result<&Dest, Error> {
+        self.dests
+            .iter()
+            .find(|d| d.topic == topic)
+            .ok_or_else(|| Error::NoAddr(topic.to_string()))
+    }
 }
 
 /// One row of the catalog resolved to a peer.
@@ -44,8 +65,7 @@ impl Registry {
         Registry {
             routes: Mutex::new(Box::new(Routes {
                 table: RouteTable::new(),
-                topic_keys: HashMap::new(),
-                addr_peer: HashMap::new(),
+                dests: Vec::new(),
             })),
             peers: RwLock::new(Vec::new()),
             by_name: Mutex::new(HashMap::new()),
@@ -58,71 +78,86 @@ impl Registry {
 
     /// Whether the topic's routes were loaded at least once (possibly empty).
     pub fn knows_topic(&self, topic: &str) -> bool {
-        self.routes().topic_keys.contains_key(topic)
+        self.routes().dest(topic).is_ok()
     }
 
     /// Next peer for `topic` (round-robin) and the topic's wire key.
     pub fn pick(&self, topic: &str) -> Result<(Arc<OutPeer>, u64), Error> {
         let mut routes = self.routes();
-        let key = *routes
-            .topic_keys
-            .get(topic)
-            .ok_or_else(|| Error::NoAddr(topic.to_string()))?;
-        let addr = routes
-            .table
-            .next(topic)
-            .ok_or_else(|| Error::NoAddr(topic.to_string()))?;
-        let id = routes.addr_peer[&addr];
-        drop(routes);
-        Ok((self.peer(id), key))
+        let addr = routes.table.next(topic);
+        let dest = routes.dest(topic)?;
+        addr.and_then(|addr| dest.peers.iter().find(|(a, _)| *a == addr))
+            .map(|(_, peer)| (peer.clone(), dest.key))
+            .ok_or_else(|| Error::NoAddr(topic.to_string()))
     }
 
     /// Every peer of `topic` and the topic's wire key.
     pub fn all(&self, topic: &str) -> Result<(PeerSet, u64), Error> {
         let routes = self.routes();
-        let key = *routes
-            .topic_keys
-            .get(topic)
-            .ok_or_else(|| Error::NoAddr(topic.to_string()))?;
-        let peers = self.peers.read().unwrap_or_else(|p| p.into_inner());
+        let dest = routes.dest(topic)?;
         let mut set = PeerSet::new();
-        for addr in routes.table.addrs(topic) {
-            // Capacity equals the table's per-topic capacity, so this cannot overflow.
-            let _ = set.push(peers[routes.addr_peer[&addr]].clone());
+        for (_, peer) in &dest.peers {
+            // Both hold at most MAX_ADDRS_PER_TOPIC peers, so this cannot overflow.
+            let _ = set.push(peer.clone());
         }
         if set.is_empty() {
             return Err(Error::NoAddr(topic.to_string()));
         }
-        Ok((set, key))
+        Ok((set, dest.key))
     }
 
     /// Replaces the routes of `topic` with `rows` (the catalog's current content).
     pub fn set_routes(&self, topic: &str, key: u64, rows: &[RouteRow]) -> Result<(), Error> {
         let mut routes = self.routes();
+        let routes = &mut **routes;
         routes
             .table
             .replace(topic, rows.iter().map(|r| r.addr))
             .map_err(|e| Error::InvalidArg(format!("routes of '{topic}': {e}")))?;
+        let mut peers = heapless::Vec::new();
         for row in rows {
-            routes.addr_peer.insert(row.addr, row.peer.id);
             row.peer.lock().addr = Some(row.addr);
+            // An address serves one listener: other topics routed to it follow along.
+            for dest in &mut routes.dests {
+                for (addr, peer) in &mut dest.peers {
+                    if *addr == row.addr {
+                        *peer = row.peer.clone();
+                    }
+                }
+            }
+            if !peers.iter().any(|(addr, _)| *addr == row.addr) {
+                // The table accepted these rows, so they fit.
+                let _ = peers.push((row.addr, row.peer.clone()));
+            }
         }
-        routes.topic_keys.insert(topic.to_string(), key);
+        let dest = Dest {
+            topic: topic.to_string(),
+            key,
+            peers,
+        };
+        match routes.dests.iter_mut().find(|d| d.topic == topic) {
+            Some(old) => *old = dest,
+            None => routes.dests.push(dest),
+        }
         Ok(())
     }
 
     /// Topics whose routes are loaded (followed topics).
     pub fn topics(&self) -> Vec<String> {
-        self.routes().topic_keys.keys().cloned().collect()
+        self.routes()
+            .dests
+            .iter()
+            .map(|d| d.topic.clone())
+            .collect()
     }
 
     /// Followed topics with their wire keys.
     pub fn topic_keys(&self) -> Vec<(String, u64)> {
         let routes = self.routes();
         routes
-            .topic_keys
+            .dests
             .iter()
-            .map(|(t, k)| (t.clone(), *k))
+            .map(|d| (d.topic.clone(), d.key))
             .collect()
     }
 
