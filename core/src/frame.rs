@@ -24,6 +24,7 @@ pub use encode::{encode, encode_data_header, encoded_len, write_frame};
 pub use error::{DecodeError, EncodeError, WriteError};
 pub use parse::{parse_body, parse_frame};
 pub use types::{Data, Frame, Hello, RejectReason, Welcome};
+pub(crate) use wire::kind;
 
 /// Bytes that open every `Hello` body after the kind byte ("LNR1"; written raw).
 pub const MAGIC: [u8; 4] = *b"LNR1";

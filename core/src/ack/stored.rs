@@ -2,9 +2,11 @@
 //!
 //! The window keeps no per-frame metadata: the frames themselves (length prefix, seq,
 //! flags) are the index. Every frame entered the window through the encoder or a
-//! validating parse, so re-parsing it cannot fail; if it ever did, the walk just ends.
+//! validating parse, so the walk reads only what it needs — the length prefix, the kind
+//! byte, the seq and topic-key varints and the flags byte — instead of decoding the whole
+//! header again (acks walk every frame they free). Anything unexpected ends the walk.
 
-use crate::frame::{Frame, parse_frame};
+use crate::frame::{FLAG_AT_LEAST_ONCE, LEN_PREFIX, kind};
 
 /// One frame as stored: what the window needs to know about it, and its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -21,17 +23,36 @@ impl StoredFrame<'_> {
     }
 }
 
-/// Decodes the Data frame at the start of `bytes` if it is whole, returning it with the
+/// Reads the Data frame at the start of `bytes` if it is whole, returning it with the
 /// number of bytes it spans.
 pub(super) fn parse_data(bytes: &[u8]) -> Option<StoredFrame<'_>> {
-    match parse_frame(bytes) {
-        Ok(Some((Frame::Data(data), used))) => Some(StoredFrame {
-            seq: data.seq,
-            at_least_once: data.at_least_once(),
-            bytes: bytes.get(..used)?,
-        }),
-        _ => None,
+    let (prefix, body) = bytes.split_first_chunk::<LEN_PREFIX>()?;
+    let body_len = usize::try_from(u32::from_le_bytes(*prefix)).ok()?;
+    let (&code, fields) = body.get(..body_len)?.split_first()?;
+    if code != kind::DATA {
+        return None;
     }
+    let (seq, rest) = take_varint(fields)?;
+    let (_topic_key, rest) = take_varint(rest)?;
+    let flags = *rest.first()?;
+    Some(StoredFrame {
+        seq,
+        at_least_once: flags & FLAG_AT_LEAST_ONCE != 0,
+        bytes: bytes.get(..LEN_PREFIX + body_len)?,
+    })
+}
+
+/// Splits a postcard `u64` varint (7 bits per byte, least significant group first) off
+/// the front of `bytes`.
+fn take_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = 0u64;
+    for (i, &byte) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, bytes.get(i + 1..)?));
+        }
+    }
+    None
 }
 
 /// Iterator over back-to-back stored frames.

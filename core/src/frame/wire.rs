@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::{Frame, Hello, MAGIC, PROTOCOL_VERSION, Welcome};
 
 /// First body byte of each frame kind. 0 is never a kind, so a zeroed body is refused.
-pub(super) mod kind {
+pub(crate) mod kind {
     pub const HELLO: u8 = 0x01;
     pub const WELCOME: u8 = 0x02;
     pub const REJECT: u8 = 0x03;
