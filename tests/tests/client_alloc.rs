@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::{Received, client, payload};
+use common::{Pair, payload};
 use liner_tests::{RedisServer, unique_prefix};
 
 struct Counting;
@@ -52,31 +52,29 @@ fn on_this_thread() -> u64 {
 #[test]
 fn the_message_path_does_not_allocate_per_message() {
     let redis = RedisServer::start();
-    let p = unique_prefix();
-    let topic = format!("{p}quiet");
-    let listener = client(redis.url(), &format!("{p}listener"), &topic);
-    let received = Received::default();
+    let pair = Pair::start(redis.url(), &unique_prefix());
     // Reserve the collector's storage up front so the test's own bookkeeping does not count.
-    received.reserve(60_000);
-    assert!(listener.run(received.callback()));
-    let sender = client(redis.url(), &format!("{p}sender"), &format!("{p}sender"));
-    assert!(sender.run(|_, _, _| {}));
+    pair.received.reserve(60_000);
+    let (sender, topic) = (&pair.sender, &pair.topic);
     let message = payload(0, 100);
 
     // Warm-up: connection, handshake, first routes and buffers.
     for _ in 0..10_000 {
-        assert!(sender.send_to(&topic, &message, true));
+        assert!(sender.send_to(topic, &message, true));
     }
-    assert!(received.wait_for(10_000, Duration::from_secs(20)));
+    assert!(pair.received.wait_for(10_000, Duration::from_secs(20)));
     std::thread::sleep(Duration::from_millis(200));
 
     const N: u64 = 50_000;
     let (total_before, thread_before) = (TOTAL.load(Ordering::SeqCst), on_this_thread());
     for _ in 0..N {
-        assert!(sender.send_to(&topic, &message, true));
+        assert!(sender.send_to(topic, &message, true));
     }
     let send_path = on_this_thread() - thread_before;
-    assert!(received.wait_for(10_000 + N as usize, Duration::from_secs(30)));
+    assert!(
+        pair.received
+            .wait_for(10_000 + N as usize, Duration::from_secs(30))
+    );
     let whole = TOTAL.load(Ordering::SeqCst) - total_before;
     println!(
         "allocations for {N} messages: send path (caller thread) {send_path}, whole process {whole} ({:.4}/message)",
@@ -84,6 +82,4 @@ fn the_message_path_does_not_allocate_per_message() {
     );
     assert_eq!(send_path, 0, "send_to allocated on the caller's thread");
     assert!(whole * 100 < N, "{whole} allocations for {N} messages");
-    sender.stop();
-    listener.stop();
 }

@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Received, client, payload};
+use common::{Pair, client};
 use liner_broker::{Client, ErrorCode, StatusKind};
 use liner_tests::{RedisServer, unique_prefix};
 
@@ -115,22 +115,17 @@ fn poke(addr: &str, bytes: &[u8]) -> bool {
 #[test]
 fn garbage_on_the_listener_port_closes_that_connection_and_nothing_else() {
     let redis = RedisServer::start();
-    let p = unique_prefix();
-    let topic = format!("{p}target");
-    let listener = client(redis.url(), &format!("{p}listener"), &topic);
+    let pair = Pair::start(redis.url(), &unique_prefix());
     let reports = Arc::new(Mutex::new(Vec::new()));
     let sink = reports.clone();
-    listener.set_status_callback(Some(Arc::new(move |s: &liner_broker::Status<'_>| {
-        sink.lock().unwrap().push((s.kind, s.message.to_string()));
-    })));
-    let received = Received::default();
-    assert!(listener.run(received.callback()));
-    let sender = client(redis.url(), &format!("{p}sender"), &format!("{p}sender"));
-    assert!(sender.run(|_, _, _| {}));
-    assert!(sender.send_to(&topic, &payload(0, 100), true));
-    assert!(received.wait_for(1, WAIT));
+    pair.listener
+        .set_status_callback(Some(Arc::new(move |s: &liner_broker::Status<'_>| {
+            sink.lock().unwrap().push((s.kind, s.message.to_string()));
+        })));
+    pair.send(0..1, true);
+    assert!(pair.received.wait_for(1, WAIT));
 
-    let addr = listener.published_addr().unwrap();
+    let addr = pair.listener.published_addr().unwrap();
     assert!(
         poke(&addr, b"GET / HTTP/1.1\r\nHost: liner\r\n\r\n"),
         "garbage not closed"
@@ -147,25 +142,23 @@ fn garbage_on_the_listener_port_closes_that_connection_and_nothing_else() {
     framed.extend_from_slice(&hello);
     assert!(poke(&addr, &framed), "wrong version not closed");
 
-    for seq in 1..=100 {
-        assert!(sender.send_to(&topic, &payload(seq, 100), true));
-    }
+    pair.send(1..=100, true);
     assert!(
-        received.wait_for(101, WAIT),
+        pair.received.wait_for(101, WAIT),
         "the listener stopped serving: {}",
-        received.len()
+        pair.received.len()
     );
     let protocol_reports = reports
         .lock()
         .unwrap()
         .iter()
-        .filter(|(kind, _)| *kind != StatusKind::PeerConnected)
+        .filter(|(kind, _)| *kind == StatusKind::PeerProtocolError)
         .count();
-    assert!(
-        protocol_reports >= 3,
+    assert_eq!(
+        protocol_reports,
+        3,
         "reports: {:?}",
         reports.lock().unwrap()
     );
-    sender.stop();
-    listener.stop();
+    assert_eq!(pair.listener.stats().rejected_connections, 3);
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Received, client, payload};
+use common::{Pair, client, payload};
 use liner_tests::{RedisServer, unique_prefix};
 use redis::Commands;
 
@@ -15,24 +15,18 @@ const WAIT: Duration = Duration::from_secs(30);
 fn clients_re_register_and_traffic_resumes_after_redis_restarts_empty() {
     let mut redis = RedisServer::start_local();
     let p = unique_prefix();
-    let topic = format!("{p}survivor");
-    let listener = client(redis.url(), &format!("{p}listener"), &topic);
-    let received = Received::default();
-    assert!(listener.run(received.callback()));
-    let sender = client(redis.url(), &format!("{p}sender"), &format!("{p}sender"));
-    assert!(sender.run(|_, _, _| {}));
-    for seq in 0..100 {
-        assert!(sender.send_to(&topic, &payload(seq, 100), true));
-    }
-    assert!(received.wait_for(100, WAIT));
-
+    let pair = Pair::start(redis.url(), &p);
+    let topic = pair.topic.clone();
+    pair.send(0..100, true);
+    assert!(pair.received.wait_for(100, WAIT));
     let key_name = format!("lnr_topic:{topic}:key");
     let topic_key: u64 = redis.connection().get(&key_name).unwrap();
 
     redis.restart_empty();
     // The catalog row comes back once the listener notices the restart.
     assert!(
-        common::wait_until(WAIT, || listener
+        common::wait_until(WAIT, || pair
+            .listener
             .list_addresses(&topic)
             .is_some_and(|rows| !rows.is_empty())),
         "the listener did not register again"
@@ -48,14 +42,12 @@ fn clients_re_register_and_traffic_resumes_after_redis_restarts_empty() {
         counter >= topic_key,
         "counter {counter} below key in use {topic_key}"
     );
-    for seq in 100..200 {
-        assert!(
-            sender.send_to(&topic, &payload(seq, 100), true),
-            "{}",
-            sender.last_error_message()
-        );
-    }
-    assert!(received.wait_for(200, WAIT), "got {}", received.len());
+    pair.send(100..200, true);
+    assert!(
+        pair.received.wait_for(200, WAIT),
+        "got {}",
+        pair.received.len()
+    );
     // A newcomer finds the listener through the rebuilt catalog.
     let newcomer = client(
         redis.url(),
@@ -68,12 +60,10 @@ fn clients_re_register_and_traffic_resumes_after_redis_restarts_empty() {
         "{}",
         newcomer.last_error_message()
     );
-    assert!(received.wait_for(201, WAIT));
-    let mut seqs = received.seqs();
+    assert!(pair.received.wait_for(201, WAIT));
+    let mut seqs = pair.received.seqs();
     seqs.sort_unstable();
     seqs.dedup();
     assert_eq!(seqs.len(), 201);
     newcomer.stop();
-    sender.stop();
-    listener.stop();
 }

@@ -84,3 +84,59 @@ pub fn assert_exactly_in_order(seqs: &[u64], expected: impl Iterator<Item = u64>
         );
     }
 }
+
+/// The start of most delivery tests: a running listener recording the seqs it receives,
+/// and a running sender that has loaded the listener's route. Both stop on drop.
+pub struct Pair {
+    pub topic: String,
+    pub listener: Client,
+    pub received: Received,
+    pub sender_name: String,
+    pub sender: Client,
+}
+
+impl Pair {
+    /// Starts both clients on `url`; names start with `prefix`.
+    pub fn start(url: &str, prefix: &str) -> Pair {
+        let topic = format!("{prefix}listener");
+        let listener = client(url, &topic, &topic);
+        let received = Received::default();
+        assert!(listener.run(received.callback()));
+        let sender_name = format!("{prefix}sender");
+        let sender = client(url, &sender_name, &sender_name);
+        assert!(sender.run(|_, _, _| {}));
+        assert!(sender.refresh_address_topic(&topic));
+        Pair {
+            topic,
+            listener,
+            received,
+            sender_name,
+            sender,
+        }
+    }
+
+    /// Sends 100-byte payloads carrying `seqs` to the listener's topic, asserting each is
+    /// accepted.
+    pub fn send(&self, seqs: impl IntoIterator<Item = u64>, at_least_once: bool) {
+        for seq in seqs {
+            assert!(
+                self.sender
+                    .send_to(&self.topic, &payload(seq, 100), at_least_once),
+                "seq {seq}: {}",
+                self.sender.last_error_message()
+            );
+        }
+    }
+
+    /// Runs the listener again (after `listener.stop()`), recording into the same collector.
+    pub fn rerun_listener(&self) {
+        assert!(self.listener.run(self.received.callback()));
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        self.sender.stop();
+        self.listener.stop();
+    }
+}
