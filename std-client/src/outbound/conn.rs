@@ -14,7 +14,7 @@ use mio::{Interest, Token};
 use super::after;
 use super::error::ConnError;
 use super::link;
-use super::writer::{Flushed, Writer};
+use super::writer::Writer;
 use crate::peer::OutPeer;
 use crate::shared::Shared;
 
@@ -124,6 +124,7 @@ impl Conn {
     pub fn on_ready(
         &mut self,
         shared: &Shared,
+        stage: &mut Vec<u8>,
         readable: bool,
         writable: bool,
         now: Instant,
@@ -141,7 +142,7 @@ impl Conn {
             Progress::Quiet
         };
         if writable || progress == Progress::Connected || !self.writer.idle() {
-            self.flush(shared)?;
+            self.flush(shared, stage)?;
         }
         Ok(progress)
     }
@@ -175,36 +176,34 @@ impl Conn {
     }
 
     /// Writes what can be written now: the Hello during the handshake, control frames and
-    /// window bytes once connected.
-    pub fn flush(&mut self, shared: &Shared) -> Result<(), ConnError> {
+    /// window bytes once connected. `stage` is the sender thread's staging buffer.
+    pub fn flush(&mut self, shared: &Shared, stage: &mut Vec<u8>) -> Result<(), ConnError> {
         if self.phase == Phase::Connecting {
             return Ok(());
         }
         let data = self.phase == Phase::Connected;
-        let mut st = self.peer.lock();
         if data {
-            link::confirm_drain(&self.peer, &mut st, shared, self.confirmed);
+            link::confirm_drain(&self.peer, &mut self.peer.lock(), shared, self.confirmed);
         }
-        let flushed = self.writer.flush(&mut self.stream, &mut st, data)?;
-        if data {
-            st.wake_pending = flushed == Flushed::Blocked;
-        }
+        self.writer
+            .flush(&mut self.stream, &self.peer, data, stage)?;
         Ok(())
     }
 
     /// Best effort on exit, never waiting: apply acks already received (their frames need
     /// not go to Redis), write what is pending, then `Bye` and a FIN if the stream is
     /// between frames.
-    pub fn say_bye(&mut self, shared: &Shared) {
+    pub fn say_bye(&mut self, shared: &Shared, stage: &mut Vec<u8>) {
         if self.phase != Phase::Connected {
             return;
         }
         // Errors here only mean the peer is gone too; the frames are kept either way.
         let _ = self.read(shared, Instant::now());
-        if self.flush(shared).is_err() || !self.writer.idle() {
+        if self.flush(shared, stage).is_err() || !self.writer.idle() {
             return;
         }
-        if self.writer.queue(&Frame::Bye) && self.flush(shared).is_ok() && self.writer.idle() {
+        if self.writer.queue(&Frame::Bye) && self.flush(shared, stage).is_ok() && self.writer.idle()
+        {
             let _ = self.stream.shutdown(Shutdown::Write);
         }
     }

@@ -22,6 +22,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
 use std::io;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -66,6 +67,8 @@ struct Sender {
     slots: Vec<Slot>,
     /// Reused for registry snapshots.
     peers: Vec<Arc<OutPeer>>,
+    /// Staging buffer of every write (one connection writes at a time).
+    stage: RefCell<Vec<u8>>,
     next_scan: Instant,
 }
 
@@ -77,6 +80,7 @@ impl Sender {
             events: Events::with_capacity(EVENTS),
             slots: Vec::new(),
             peers: Vec::new(),
+            stage: RefCell::new(Vec::with_capacity(writer::STAGE_MAX)),
             next_scan: Instant::now(),
         }
     }
@@ -101,6 +105,7 @@ impl Sender {
             let cx = Ctx {
                 shared: &self.shared,
                 registry: self.poll.registry(),
+                stage: &self.stage,
             };
             for event in self.events.iter() {
                 if event.token() == OUT_WAKE {
@@ -139,6 +144,7 @@ impl Sender {
         let cx = Ctx {
             shared: &self.shared,
             registry: self.poll.registry(),
+            stage: &self.stage,
         };
         let mut next = now + TICK;
         for slot in &mut self.slots {
@@ -156,6 +162,7 @@ impl Sender {
         let cx = Ctx {
             shared: &self.shared,
             registry: self.poll.registry(),
+            stage: &self.stage,
         };
         for slot in &mut self.slots {
             slot.shutdown(&cx);

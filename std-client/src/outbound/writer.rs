@@ -1,6 +1,15 @@
 //! The outgoing byte stream of one connection: small control frames (Hello, Ping, Pong,
 //! Bye) queued here, then the peer's drain window, then its main window, written with as
-//! few syscalls as possible (one `writev` for all three).
+//! few syscalls as possible.
+//!
+//! The peer lock is not held across the write syscall (on loopback a `write` also runs the
+//! receiver's TCP processing, tens of microseconds that callers of `send_to` would wait
+//! for). Each round copies the next bytes of all three sources, up to [`STAGE_MAX`], into
+//! a staging buffer under the lock, writes the copy without it, and marks what went under
+//! the lock again. Meanwhile other threads only append to the windows (or compact them,
+//! which moves bytes but keeps the unsent ones in order), so the unsent bytes still start
+//! with exactly what was copied; every step that drops or rewinds frames runs on the sender
+//! thread itself, never during its write.
 //!
 //! The stream must never be cut mid-frame, yet the windows may stop being writable at any
 //! time (a spill starts, the drain refills). So the writer remembers which source a partly
@@ -8,15 +17,21 @@
 //! only then picks the next source. Finding the frame boundary after a short write walks
 //! the length prefixes of the frames just written (no per-frame bookkeeping elsewhere).
 
-use std::io::{self, IoSlice, Write};
+use std::io::{self, Write};
 
 use liner_core::ack::TxWindow;
 use liner_core::frame::{Frame, LEN_PREFIX, MAX_HEADER_LEN, encode};
 
-use crate::peer::PeerState;
+use crate::peer::{OutPeer, PeerState};
 
 /// Room for a Hello of maximal size, or many small control frames.
 const CTL_CAP: usize = LEN_PREFIX + MAX_HEADER_LEN;
+
+/// Most bytes one write round copies out (and hands to one `write`).
+pub(super) const STAGE_MAX: usize = 256 << 10;
+
+/// Sources in the order their bytes go out.
+const SOURCES: [Source; 3] = [Source::Ctl, Source::Drain, Source::Window];
 
 /// Where outgoing bytes come from, in the order they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,57 +93,88 @@ impl Writer {
 
     /// Writes control frames, then (when `data`) the drain window, then (when `data` and the
     /// peer state allows direct sending) the main window, until done or the socket blocks.
+    /// Takes the peer lock only around the copies and the bookkeeping (see the module
+    /// docs); `stage` is the reusable staging buffer. When `data`, records in the peer
+    /// state whether the sender thread still has bytes to write (`wake_pending`), in the
+    /// same critical section that found out, so a caller's push cannot slip in between.
     pub fn flush<W: Write>(
         &mut self,
         w: &mut W,
-        st: &mut PeerState,
+        peer: &OutPeer,
         data: bool,
+        stage: &mut Vec<u8>,
     ) -> io::Result<Flushed> {
         loop {
-            if let Some((source, remaining)) = self.partial {
-                let Some(bytes) = self.source_bytes(source, st).get(..remaining) else {
-                    // Someone dropped frame bytes the peer already got the start of.
-                    return Err(io::Error::other("a partly written frame vanished"));
-                };
-                let Some(n) = write_some(w, &[IoSlice::new(bytes)])? else {
-                    return Ok(Flushed::Blocked);
-                };
-                self.partial = (n < remaining).then_some((source, remaining - n));
-                self.mark_written(source, n, st);
-                continue;
-            }
-            let sources = [
-                (Source::Ctl, true),
-                (Source::Drain, data),
-                (Source::Window, data && st.direct()),
-            ];
-            let mut slices = [IoSlice::new(&[]); 3];
-            for (slice, (source, on)) in slices.iter_mut().zip(sources) {
-                if on {
-                    *slice = IoSlice::new(self.source_bytes(source, st));
+            let mut st = peer.lock();
+            let Some(copied) = self.stage(&st, data, stage)? else {
+                if data {
+                    st.wake_pending = false;
                 }
-            }
-            if slices.iter().all(|s| s.is_empty()) {
                 return Ok(Flushed::Done);
-            }
-            let Some(mut n) = write_some(w, &slices)? else {
-                return Ok(Flushed::Blocked);
             };
-            // Split `n` over the sources in order; the one it ends in may be cut mid-frame.
-            let mut taken = [0usize; 3];
-            let mut partial = None;
-            for ((slice, (source, _)), taken) in slices.iter().zip(sources).zip(&mut taken) {
-                *taken = n.min(slice.len());
-                n -= *taken;
-                let rest = frame_rest(slice, *taken);
-                if rest > 0 {
-                    partial = Some((source, rest));
+            drop(st);
+            let written = write_some(w, stage);
+            let mut st = peer.lock();
+            match written? {
+                Some(n) => self.commit(&mut st, copied, n),
+                None => {
+                    if data {
+                        st.wake_pending = true;
+                    }
+                    return Ok(Flushed::Blocked);
                 }
             }
-            self.partial = partial;
-            for ((source, _), taken) in sources.into_iter().zip(taken) {
-                self.mark_written(source, taken, st);
+        }
+    }
+
+    /// Copies the next bytes to write into `stage`: the rest of a partly written frame, or
+    /// else every writable source in order, up to [`STAGE_MAX`] in all. Returns how many
+    /// bytes came from each source, `None` when there is nothing to write.
+    fn stage(
+        &self,
+        st: &PeerState,
+        data: bool,
+        stage: &mut Vec<u8>,
+    ) -> io::Result<Option<[usize; 3]>> {
+        stage.clear();
+        let mut copied = [0usize; 3];
+        let writable = [true, data, data && st.direct()];
+        for ((source, on), copied) in SOURCES.into_iter().zip(writable).zip(&mut copied) {
+            let bytes = match self.partial {
+                Some((partial, remaining)) if partial == source => {
+                    let Some(bytes) = self.source_bytes(source, st).get(..remaining) else {
+                        // Someone dropped frame bytes the peer already got the start of.
+                        return Err(io::Error::other("a partly written frame vanished"));
+                    };
+                    bytes
+                }
+                // A cut frame is finished before anything else goes out.
+                Some(_) => continue,
+                None if on => self.source_bytes(source, st),
+                None => continue,
+            };
+            *copied = bytes.len().min(STAGE_MAX - stage.len());
+            stage.extend_from_slice(&bytes[..*copied]);
+        }
+        Ok((!stage.is_empty()).then_some(copied))
+    }
+
+    /// Marks the first `n` staged bytes written, source by source, and remembers the
+    /// frame the write ended in if it was cut. The sources' unsent bytes still start with
+    /// what was staged (see the module docs), so frame boundaries are found in them.
+    fn commit(&mut self, st: &mut PeerState, copied: [usize; 3], mut n: usize) {
+        let finishing = self.partial.take();
+        for (source, copied) in SOURCES.into_iter().zip(copied) {
+            let taken = n.min(copied);
+            n -= taken;
+            let rest = match finishing {
+                Some((partial, remaining)) if partial == source => remaining - taken,
+                _ => frame_rest(self.source_bytes(source, st), taken),
+            };
+            if rest > 0 {
+                self.partial = Some((source, rest));
             }
+            self.mark_written(source, taken, st);
         }
     }
 
@@ -162,10 +208,10 @@ impl Writer {
     }
 }
 
-/// One `writev`: `Some(bytes written)`, or `None` when the socket would block.
-fn write_some<W: Write>(w: &mut W, slices: &[IoSlice<'_>]) -> io::Result<Option<usize>> {
+/// One `write`: `Some(bytes written)`, or `None` when the socket would block.
+fn write_some<W: Write>(w: &mut W, bytes: &[u8]) -> io::Result<Option<usize>> {
     loop {
-        return match w.write_vectored(slices) {
+        return match w.write(bytes) {
             Ok(0) => Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => Ok(Some(n)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),

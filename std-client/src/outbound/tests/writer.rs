@@ -91,6 +91,11 @@ fn peer(drain: &[u64], window: &[u64]) -> OutPeer {
     peer
 }
 
+/// One flush with a fresh staging buffer.
+fn flush(writer: &mut Writer, pipe: &mut Pipe, peer: &OutPeer, data: bool) -> io::Result<Flushed> {
+    writer.flush(pipe, peer, data, &mut Vec::new())
+}
+
 fn unsent(st: &PeerState) -> (usize, usize) {
     let drain = st.drain.as_ref().map_or(0, |d| d.unsent().len());
     (drain, st.window.unsent().len())
@@ -99,12 +104,11 @@ fn unsent(st: &PeerState) -> (usize, usize) {
 #[test]
 fn control_then_drain_then_window_in_one_writev() {
     let peer = peer(&[1, 2], &[3, 4]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     assert!(writer.queue(&Frame::Ping(9)));
     let mut pipe = Pipe::new(usize::MAX, usize::MAX);
     assert_eq!(
-        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        flush(&mut writer, &mut pipe, &peer, true).unwrap(),
         Flushed::Done
     );
     assert_eq!(pipe.calls, 1, "one syscall for everything");
@@ -116,19 +120,18 @@ fn control_then_drain_then_window_in_one_writev() {
         ("data", 4),
     ];
     assert_eq!(frames(&pipe.out), expected);
-    assert_eq!(unsent(&st), (0, 0));
+    assert_eq!(unsent(&peer.lock()), (0, 0));
     assert!(writer.idle());
 }
 
 #[test]
 fn short_writes_resume_and_keep_frames_whole() {
     let peer = peer(&[1, 2], &[3, 4, 5]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     writer.queue(&Frame::Ping(1));
     let mut pipe = Pipe::new(7, usize::MAX);
     assert_eq!(
-        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        flush(&mut writer, &mut pipe, &peer, true).unwrap(),
         Flushed::Done
     );
     let seqs: Vec<_> = frames(&pipe.out).into_iter().map(|f| f.1).collect();
@@ -138,86 +141,81 @@ fn short_writes_resume_and_keep_frames_whole() {
 #[test]
 fn a_partly_written_window_frame_is_finished_before_the_drain_takes_over() {
     let peer = peer(&[], &[10, 11]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     let mut pipe = Pipe::new(usize::MAX, 20);
     assert_eq!(
-        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        flush(&mut writer, &mut pipe, &peer, true).unwrap(),
         Flushed::Blocked
     );
     assert!(!writer.idle(), "frame 10 is cut");
     // A spill starts (the window is no longer writable) and the drain gets a frame.
-    st.spilling = true;
-    push(st.drain.as_mut().unwrap(), 3);
+    peer.lock().spilling = true;
+    push(peer.lock().drain.as_mut().unwrap(), 3);
     pipe.budget = usize::MAX;
     assert_eq!(
-        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        flush(&mut writer, &mut pipe, &peer, true).unwrap(),
         Flushed::Done
     );
     assert_eq!(frames(&pipe.out), [("data", 10), ("data", 3)]);
     assert!(
-        !st.window.unsent().is_empty(),
+        !peer.lock().window.unsent().is_empty(),
         "frame 11 waits for the spill"
     );
-    st.spilling = false;
-    writer.flush(&mut pipe, &mut st, true).unwrap();
+    peer.lock().spilling = false;
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
     assert_eq!(frames(&pipe.out).last(), Some(&("data", 11)));
-    assert_eq!(unsent(&st), (0, 0));
+    assert_eq!(unsent(&peer.lock()), (0, 0));
 }
 
 #[test]
 fn a_partly_written_control_frame_goes_before_data() {
     let peer = peer(&[], &[1]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     writer.queue(&Frame::Ping(5));
     let mut pipe = Pipe::new(usize::MAX, 3);
     assert_eq!(
-        writer.flush(&mut pipe, &mut st, true).unwrap(),
+        flush(&mut writer, &mut pipe, &peer, true).unwrap(),
         Flushed::Blocked
     );
     writer.queue(&Frame::Ping(6));
     pipe.budget = usize::MAX;
-    writer.flush(&mut pipe, &mut st, true).unwrap();
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
     assert_eq!(frames(&pipe.out), [("ping", 5), ("ping", 6), ("data", 1)]);
 }
 
 #[test]
 fn before_the_handshake_only_control_frames_go_out() {
     let peer = peer(&[1], &[2]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     writer.queue(&Frame::Ping(1));
     let mut pipe = Pipe::new(usize::MAX, usize::MAX);
-    writer.flush(&mut pipe, &mut st, false).unwrap();
+    flush(&mut writer, &mut pipe, &peer, false).unwrap();
     assert_eq!(frames(&pipe.out), [("ping", 1)]);
-    assert_ne!(unsent(&st), (0, 0));
+    assert_ne!(unsent(&peer.lock()), (0, 0));
 }
 
 #[test]
 fn window_waits_while_the_backlog_is_unread() {
     let peer = peer(&[1], &[5]);
-    let mut st = peer.lock();
-    st.redis_len = 4;
-    st.redis_read = 1;
+    peer.lock().redis_len = 4;
+    peer.lock().redis_read = 1;
     let mut writer = Writer::new();
     let mut pipe = Pipe::new(usize::MAX, usize::MAX);
-    writer.flush(&mut pipe, &mut st, true).unwrap();
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
     assert_eq!(frames(&pipe.out), [("data", 1)]);
-    assert!(!st.window.unsent().is_empty());
+    assert!(!peer.lock().window.unsent().is_empty());
 }
 
 #[test]
 fn control_queue_is_bounded_and_frees_up_when_written() {
     let peer = peer(&[], &[]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     let queued = (0..1000)
         .take_while(|&n| writer.queue(&Frame::Ping(n)))
         .count();
     assert!(queued > 10 && queued < 1000, "queued {queued}");
     let mut pipe = Pipe::new(usize::MAX, usize::MAX);
-    writer.flush(&mut pipe, &mut st, true).unwrap();
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
     assert_eq!(frames(&pipe.out).len(), queued);
     assert!(writer.queue(&Frame::Ping(1)));
 }
@@ -225,11 +223,10 @@ fn control_queue_is_bounded_and_frees_up_when_written() {
 #[test]
 fn a_vanished_partial_frame_is_an_error_not_a_corrupt_stream() {
     let peer = peer(&[], &[1]);
-    let mut st = peer.lock();
     let mut writer = Writer::new();
     let mut pipe = Pipe::new(usize::MAX, 10);
-    writer.flush(&mut pipe, &mut st, true).unwrap();
-    st.window.clear();
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
+    peer.lock().window.clear();
     pipe.budget = usize::MAX;
-    assert!(writer.flush(&mut pipe, &mut st, true).is_err());
+    assert!(flush(&mut writer, &mut pipe, &peer, true).is_err());
 }
