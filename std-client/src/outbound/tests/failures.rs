@@ -9,12 +9,7 @@ use super::*;
 
 #[test]
 fn garbage_from_the_listener_is_a_send_error() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, script, _peer, mut side) = connected(fast_config());
     // A length prefix far above any control frame.
     side.stream
         .write_all(&[0xff, 0xff, 0xff, 0x7f, 1, 2, 3])
@@ -24,18 +19,13 @@ fn garbage_from_the_listener_is_a_send_error() {
     h.wait_report(StatusKind::PeerDisconnected, 1);
     assert_eq!(side.next(), None);
     // And it comes back.
-    let _again = script.accept_welcome("listener-a", 0);
+    let _again = script.accept_welcome(LISTENER, 0);
     h.wait_report(StatusKind::PeerConnected, 2);
 }
 
 #[test]
 fn data_from_the_listener_is_a_send_error() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, _script, _peer, mut side) = connected(fast_config());
     side.send(&Frame::Data(liner_core::frame::Data {
         seq: 1,
         topic_key: 1,
@@ -48,12 +38,7 @@ fn data_from_the_listener_is_a_send_error() {
 
 #[test]
 fn a_lost_connection_rewinds_spills_and_resends_after_reconnect() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, script, peer, mut side) = connected(fast_config());
     for payload in [b"a", b"b", b"c"] {
         h.send(&peer, payload, true);
     }
@@ -63,7 +48,7 @@ fn a_lost_connection_rewinds_spills_and_resends_after_reconnect() {
     assert!(message.contains("closed"), "{message}");
     assert!(h.jobs().contains(&Job::Spill(peer.id)));
     // The listener had delivered seq 1 before the connection broke.
-    let mut side = script.accept_welcome("listener-a", 1);
+    let mut side = script.accept_welcome(LISTENER, 1);
     assert_eq!(
         side.data(2),
         [(2, b"b".to_vec()), (3, b"c".to_vec())],
@@ -79,11 +64,7 @@ fn a_silent_listener_is_pinged_then_declared_dead() {
         liveness_timeout: Duration::from_millis(200),
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
+    let (h, _script, _peer, mut side) = welcomed(config);
     assert!(matches!(side.next(), Some(Got::Ping(_))));
     // Never answering: the sender gives up and closes.
     while let Some(got) = side.next() {
@@ -100,11 +81,7 @@ fn pongs_keep_an_idle_connection_alive() {
         liveness_timeout: Duration::from_millis(500),
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
+    let (h, _script, peer, mut side) = welcomed(config);
     // Twice the liveness timeout (at least), answered ping by ping.
     for _ in 0..40 {
         match side.next() {
@@ -118,11 +95,7 @@ fn pongs_keep_an_idle_connection_alive() {
 
 #[test]
 fn the_sender_answers_pings() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
+    let (_h, _script, _peer, mut side) = welcomed(fast_config());
     side.send(&Frame::Ping(77));
     assert_eq!(side.next(), Some(Got::Pong(77)));
 }
@@ -134,17 +107,12 @@ fn a_connect_now_hint_skips_a_long_backoff() {
         reconnect_max: Duration::from_secs(30),
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, script, peer, side) = connected(config);
     drop(side);
     h.wait_report(StatusKind::PeerDisconnected, 1);
     // Without the hint the next attempt would be ~30 s away.
     h.point(&peer, script.addr());
-    let _side = script.accept_welcome("listener-a", 0);
+    let _side = script.accept_welcome(LISTENER, 0);
     h.wait_report(StatusKind::PeerConnected, 2);
 }
 
@@ -155,15 +123,13 @@ fn a_hint_with_a_new_address_abandons_the_old_attempt() {
         connect_timeout: Duration::from_secs(30),
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let old = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, old, peer) = one_peer(config);
     h.point(&peer, old.addr());
     // The old address accepts but never answers the Hello.
     let _stuck = old.accept();
     let new = Script::bind();
     h.point(&peer, new.addr());
-    let _side = new.accept_welcome("listener-a", 0);
+    let _side = new.accept_welcome(LISTENER, 0);
     wait_link(&peer, Link::Connected);
 }
 
@@ -175,12 +141,7 @@ fn best_effort_frames_stuck_in_the_window_are_dropped_and_counted_on_loss() {
         ping_interval: Duration::from_secs(60),
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, _script, peer, side) = connected(config);
     // The listener reads nothing: socket buffers fill, then the window, until the sender
     // cannot write any more (its unsent bytes stop shrinking).
     let payload = [7u8; 1000];

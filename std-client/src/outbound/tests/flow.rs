@@ -10,12 +10,7 @@ use super::*;
 
 #[test]
 fn frames_flow_in_order_and_acks_free_the_window() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, _script, peer, mut side) = connected(fast_config());
     let payloads: Vec<Vec<u8>> = (0..500u32).map(|i| i.to_le_bytes().repeat(8)).collect();
     for payload in &payloads {
         h.send(&peer, payload, true);
@@ -37,12 +32,7 @@ fn frames_flow_in_order_and_acks_free_the_window() {
 
 #[test]
 fn best_effort_frames_are_freed_once_written() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, _script, peer, mut side) = connected(fast_config());
     h.send(&peer, b"fire", false);
     h.send(&peer, b"forget", false);
     let frames = side.data(2);
@@ -52,9 +42,7 @@ fn best_effort_frames_are_freed_once_written() {
 
 #[test]
 fn drain_goes_before_the_window_and_acks_trim_redis() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     {
         // As if the worker had read three backlog frames (seqs 1..=3) and send_to had
         // queued 4 and 5 behind them.
@@ -76,7 +64,7 @@ fn drain_goes_before_the_window_and_acks_trim_redis() {
     }
     h.point(&peer, script.addr());
     // The listener already has seq 1: it is trimmed without being sent.
-    let mut side = script.accept_welcome("listener-a", 1);
+    let mut side = script.accept_welcome(LISTENER, 1);
     assert_eq!(seqs(&side.data(4)), [2, 3, 4, 5]);
     side.send(&Frame::Ack(3));
     wait_state(&peer, "drain acked", |st| {
@@ -94,15 +82,7 @@ fn drain_goes_before_the_window_and_acks_trim_redis() {
 
 #[test]
 fn stop_says_bye_and_leaves_unacked_frames_for_redis() {
-    let mut h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
-    h.send(&peer, b"one", true);
-    h.send(&peer, b"two", true);
-    assert_eq!(seqs(&side.data(2)), [1, 2]);
+    let (mut h, _script, peer, mut side) = two_frames_on_the_wire();
     side.send(&Frame::Ack(1));
     wait_state(&peer, "ack 1", |st| st.window.unacked().count() == 1);
     let _poll = h.stop();
@@ -124,23 +104,15 @@ fn the_returned_poll_serves_a_second_run() {
         .store(true, std::sync::atomic::Ordering::Release);
     h.thread = Some(super::super::spawn(h.shared.clone(), poll).unwrap());
     let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let peer = h.peer(LISTENER);
     h.point(&peer, script.addr());
-    let _side = script.accept_welcome("listener-a", 0);
+    let _side = script.accept_welcome(LISTENER, 0);
     wait_link(&peer, Link::Connected);
 }
 
 #[test]
 fn an_ack_arriving_as_the_client_stops_still_frees_its_frames() {
-    let mut h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
-    h.send(&peer, b"one", true);
-    h.send(&peer, b"two", true);
-    assert_eq!(seqs(&side.data(2)), [1, 2]);
+    let (mut h, _script, peer, mut side) = two_frames_on_the_wire();
     side.send(&Frame::Ack(2));
     let _poll = h.stop();
     assert!(peer.lock().window.is_empty());
@@ -158,12 +130,16 @@ fn unbounded_timeouts_do_not_overflow() {
         reconnect_max: Duration::MAX,
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 0);
-    wait_link(&peer, Link::Connected);
+    let (h, _script, peer, mut side) = connected(config);
     h.send(&peer, b"x", true);
     assert_eq!(seqs(&side.data(1)), [1]);
+}
+
+/// A connected peer whose listener has read at-least-once frames 1 and 2 but acked neither.
+fn two_frames_on_the_wire() -> (Harness, Script, Arc<OutPeer>, Side) {
+    let (h, script, peer, mut side) = connected(fast_config());
+    h.send(&peer, b"one", true);
+    h.send(&peer, b"two", true);
+    assert_eq!(seqs(&side.data(2)), [1, 2]);
+    (h, script, peer, side)
 }

@@ -10,9 +10,7 @@ use crate::registry::RouteRow;
 
 #[test]
 fn hello_names_the_channel_and_welcome_connects() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     h.point(&peer, script.addr());
     let mut side = script.accept();
     let hello = side.next();
@@ -24,7 +22,7 @@ fn hello_names_the_channel_and_welcome_connects() {
     };
     assert_eq!(hello, Some(expected));
     assert_eq!(peer.lock().link, Link::Connecting);
-    side.welcome("listener-a", 0);
+    side.welcome(LISTENER, 0);
     let report = h.wait_full_report(StatusKind::PeerConnected, 1);
     wait_link(&peer, Link::Connected);
     assert_eq!(report.peer, format!("listener-a@{}", script.addr()));
@@ -33,16 +31,14 @@ fn hello_names_the_channel_and_welcome_connects() {
 
 #[test]
 fn peer_reports_name_a_topic_routed_to_the_peer() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     let row = RouteRow {
         addr: script.addr(),
         peer: peer.clone(),
     };
     h.shared.registry.set_routes("orders", 9, &[row]).unwrap();
     h.shared.wake_sender();
-    let side = script.accept_welcome("listener-a", 0);
+    let side = script.accept_welcome(LISTENER, 0);
     assert_eq!(
         h.wait_full_report(StatusKind::PeerConnected, 1).topic,
         "orders"
@@ -54,15 +50,13 @@ fn peer_reports_name_a_topic_routed_to_the_peer() {
 
 #[test]
 fn welcome_cursor_frees_delivered_frames_and_the_rest_is_resent() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     // Queued while offline (no worker here, so they stay in the window).
     for i in 1..=5u8 {
         h.send(&peer, &[i], true);
     }
     h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 3);
+    let mut side = script.accept_welcome(LISTENER, 3);
     let frames = side.data(2);
     assert_eq!(frames, [(4, vec![4]), (5, vec![5])]);
     h.send(&peer, b"six", true);
@@ -71,12 +65,10 @@ fn welcome_cursor_frees_delivered_frames_and_the_rest_is_resent() {
 
 #[test]
 fn seqs_resume_above_a_cursor_ahead_of_the_sender() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     h.send(&peer, b"old", true);
     h.point(&peer, script.addr());
-    let mut side = script.accept_welcome("listener-a", 40);
+    let mut side = script.accept_welcome(LISTENER, 40);
     wait_link(&peer, Link::Connected);
     assert!(
         peer.lock().window.is_empty(),
@@ -88,9 +80,7 @@ fn seqs_resume_above_a_cursor_ahead_of_the_sender() {
 
 #[test]
 fn reject_is_a_send_error_and_the_sender_retries() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     h.point(&peer, script.addr());
     for round in 1..=2 {
         let mut side = script.accept();
@@ -99,7 +89,7 @@ fn reject_is_a_send_error_and_the_sender_retries() {
         let message = h.wait_report(StatusKind::SenderSendError, round);
         assert!(message.contains("busy"), "{message}");
     }
-    let _side = script.accept_welcome("listener-a", 0);
+    let _side = script.accept_welcome(LISTENER, 0);
     h.wait_report(StatusKind::PeerConnected, 1);
     assert_eq!(
         h.count(StatusKind::PeerDisconnected),
@@ -110,9 +100,7 @@ fn reject_is_a_send_error_and_the_sender_retries() {
 
 #[test]
 fn welcome_from_another_listener_is_refused() {
-    let h = Harness::start(fast_config());
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(fast_config());
     h.send(&peer, b"kept", true);
     h.point(&peer, script.addr());
     let mut side = script.accept();
@@ -147,9 +135,7 @@ fn no_welcome_times_out() {
         connect_timeout: Duration::from_millis(100),
         ..fast_config()
     };
-    let h = Harness::start(config);
-    let script = Script::bind();
-    let peer = h.peer("listener-a");
+    let (h, script, peer) = one_peer(config);
     h.point(&peer, script.addr());
     let mut side = script.accept();
     assert!(matches!(side.next(), Some(Got::Hello { .. })));

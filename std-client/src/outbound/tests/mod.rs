@@ -181,6 +181,33 @@ impl Drop for Harness {
     }
 }
 
+/// The name of the one peer most tests send to.
+pub(super) const LISTENER: &str = "listener-a";
+
+/// A running harness, a scripted listener and the peer [`LISTENER`] (not yet pointed at it).
+pub(super) fn one_peer(config: Config) -> (Harness, Script, Arc<OutPeer>) {
+    let h = Harness::start(config);
+    let script = Script::bind();
+    let peer = h.peer(LISTENER);
+    (h, script, peer)
+}
+
+/// [`one_peer`] pointed at its script, which accepted the connection and welcomed it with
+/// cursor 0 (the sender may not have seen the Welcome yet).
+pub(super) fn welcomed(config: Config) -> (Harness, Script, Arc<OutPeer>, Side) {
+    let (h, script, peer) = one_peer(config);
+    h.point(&peer, script.addr());
+    let side = script.accept_welcome(LISTENER, 0);
+    (h, script, peer, side)
+}
+
+/// [`welcomed`], once the sender has taken the Welcome and the link is up.
+pub(super) fn connected(config: Config) -> (Harness, Script, Arc<OutPeer>, Side) {
+    let (h, script, peer, side) = welcomed(config);
+    wait_link(&peer, Link::Connected);
+    (h, script, peer, side)
+}
+
 /// Polls `probe` until it returns something, panicking after [`PATIENCE`].
 pub(super) fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let end = Instant::now() + PATIENCE;
