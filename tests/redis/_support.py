@@ -122,6 +122,20 @@ class Scenario:
         self._clients.append(c)
         return c
 
+    def running_listener(self) -> Tuple[liner.Client, Inbox]:
+        """The client ``listener`` on its own topic, running, and the new inbox it fills."""
+        inbox = Inbox()
+        listener = self.client("listener")
+        check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
+        return listener, inbox
+
+    def running_sender(self, topic: str) -> liner.Client:
+        """The client ``sender``, running (no receive callback), with ``topic`` looked up."""
+        sender = self.client("sender")
+        check(sender.run(None), f"sender run: {sender.last_error_message()}")
+        check(sender.refresh_address_topic(topic), sender.last_error_message())
+        return sender
+
     def queue_key(self, sender_role: str, sender_topic: str, listener_role: str) -> Optional[str]:
         """The Redis list parking the channel's offline messages, once its key exists."""
         ck = self.redis.get_text(

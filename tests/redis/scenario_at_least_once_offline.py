@@ -3,19 +3,15 @@
 `lnr_connection:{ck}:messages`; pending_count/pending_by_peer report them; when the peer
 returns they are delivered once each, in order, and the list drains to empty."""
 
-from _support import Inbox, Scenario, check, main, wait_until
+from _support import Scenario, check, main, wait_until
 
 COUNT = 50
 
 
 def body(s: Scenario) -> None:
     topic = s.name("listener")
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(topic), sender.last_error_message())
+    listener, inbox = s.running_listener()
+    sender = s.running_sender(topic)
     check(sender.send_to(topic, b"online"), sender.last_error_message())
     check(inbox.wait_for(1), "the online message did not arrive")
 

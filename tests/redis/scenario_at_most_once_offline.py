@@ -5,19 +5,15 @@ nothing reaches the peer when it comes back; an at-least-once message sent after
 
 import time
 
-from _support import Inbox, Scenario, check, liner, main
+from _support import Scenario, check, liner, main
 
 COUNT = 20
 
 
 def body(s: Scenario) -> None:
     topic = s.name("listener")
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(topic), sender.last_error_message())
+    listener, inbox = s.running_listener()
+    sender = s.running_sender(topic)
     check(sender.send_to(topic, b"warm-up"), sender.last_error_message())
     check(inbox.wait_for(1), "the warm-up message did not arrive")
 

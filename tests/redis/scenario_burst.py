@@ -4,17 +4,13 @@ arrive, once each and in order, and nothing is left in the store afterwards."""
 
 import os
 
-from _support import Inbox, Scenario, check, main, wait_until
+from _support import Scenario, check, main, wait_until
 
 
 def body(s: Scenario) -> None:
     count = int(os.environ.get("LINER_TEST_BURST_N", "1000"))
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(s.name("listener")), sender.last_error_message())
+    listener, inbox = s.running_listener()
+    sender = s.running_sender(s.name("listener"))
 
     for n in range(count):
         check(sender.send_to(s.name("listener"), n.to_bytes(4, "big") * 16),

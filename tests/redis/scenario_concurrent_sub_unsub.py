@@ -7,7 +7,7 @@ topic, every toggle succeeds, and the last unsubscribe leaves no catalog row."""
 
 import threading
 
-from _support import Inbox, Scenario, check, main, wait_until
+from _support import Scenario, check, main, wait_until
 
 STREAM = 500
 TOGGLES = 50
@@ -15,12 +15,8 @@ TOGGLES = 50
 
 def body(s: Scenario) -> None:
     home, side = s.name("listener"), s.name("side")
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(home), sender.last_error_message())
+    listener, inbox = s.running_listener()
+    sender = s.running_sender(home)
 
     done = threading.Event()
     toggle_failures = []

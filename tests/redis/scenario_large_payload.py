@@ -5,7 +5,7 @@ listener was stopped; one above the configured maximum is refused with INVALID_A
 import hashlib
 import os
 
-from _support import Inbox, Scenario, check, liner, main, wait_until
+from _support import Scenario, check, liner, main, wait_until
 
 SIZE = 2 * 1024 * 1024
 
@@ -14,12 +14,8 @@ def body(s: Scenario) -> None:
     topic = s.name("listener")
     check(liner.get_max_message_size() >= SIZE, f"max message size {liner.get_max_message_size()}")
     live, parked = os.urandom(SIZE), os.urandom(SIZE)
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(topic), sender.last_error_message())
+    listener, inbox = s.running_listener()
+    sender = s.running_sender(topic)
 
     check(sender.send_to(topic, bytearray(live)), f"live send: {sender.last_error_message()}")
     check(inbox.wait_for(1), "the live 2 MiB message did not arrive")

@@ -5,19 +5,15 @@ the sender's stream continues where it was; nothing already delivered comes agai
 
 import time
 
-from _support import Inbox, Scenario, check, main, wait_until
+from _support import Scenario, check, main, wait_until
 
 BATCH = 100
 
 
 def body(s: Scenario) -> None:
     topic = s.name("listener")
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(topic), sender.last_error_message())
+    listener, inbox = s.running_listener()
+    sender = s.running_sender(topic)
 
     def send_batch(batch: int) -> None:
         for n in range(batch * BATCH, (batch + 1) * BATCH):

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from _support import Inbox, Scenario, check, liner, load_library, main, redis_url, wait_until
+from _support import Scenario, check, liner, load_library, main, redis_url, wait_until
 
 
 class SenderProcess:
@@ -65,9 +65,7 @@ def sender_process(unique: str, topic: str, listener_topic: str) -> None:
 
 def body(s: Scenario) -> None:
     listener_topic = s.name("listener")
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
+    listener, inbox = s.running_listener()
 
     first = SenderProcess(s.name("sender"), s.name("sender"), listener_topic)
     check(first.ask("send 0 2") == "ok", "sending seq 0-2")

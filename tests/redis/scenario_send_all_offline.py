@@ -14,9 +14,7 @@ def body(s: Scenario) -> None:
     listeners = {role: s.client(role, "shared") for role in inboxes}
     for role, listener in listeners.items():
         check(listener.run(inboxes[role]), f"{role} run: {listener.last_error_message()}")
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(topic), sender.last_error_message())
+    sender = s.running_sender(topic)
     rows = sender.list_addresses(topic)
     check(sorted(name for _, name in rows) == [s.name("one"), s.name("two")], f"rows {rows}")
 

@@ -3,21 +3,17 @@
 and receives; after unsubscribe at runtime the row is gone, a sender that refreshes gets
 NO_ADDR, and the client's own topic keeps working."""
 
-from _support import Inbox, Scenario, check, liner, main, wait_until
+from _support import Scenario, check, liner, main, wait_until
 
 
 def body(s: Scenario) -> None:
     extra, home = s.name("extra"), s.name("listener")
-    inbox = Inbox()
-    listener = s.client("listener")
-    check(listener.run(inbox), f"listener run: {listener.last_error_message()}")
+    listener, inbox = s.running_listener()
     check(listener.subscribe(extra), f"subscribe at runtime: {listener.last_error_message()}")
     check(listener.list_addresses(extra) == [(listener.published_addr(), s.name("listener"))],
           f"rows of {extra}: {listener.list_addresses(extra)}")
 
-    sender = s.client("sender")
-    check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    check(sender.refresh_address_topic(extra), sender.last_error_message())
+    sender = s.running_sender(extra)
     check(sender.send_to(extra, b"while subscribed"), sender.last_error_message())
     check(inbox.wait_for(1), "the message to the runtime subscription did not arrive")
     check(inbox.items()[0][0] == extra, f"delivered to {inbox.items()[0][0]!r}")
