@@ -1,5 +1,7 @@
 # Build rules shared by examples/c/Makefile and tests/c/Makefile: compile C programs against
-# include/liner.h and link them with libliner_broker (shared or static).
+# include/liner.h, link them with libliner_broker (shared or static), and the targets
+# `all` (the default), `run` and `clean`. The including Makefile sets PROGRAMS (one program
+# per <name>.c) and may add its own HEADERS.
 #
 # Variables (all optional):
 #   CC            compiler (cross: arm-linux-gnueabihf-gcc, aarch64-linux-gnu-gcc, clang-14…)
@@ -50,3 +52,18 @@ $(OUT)/%: %.c $(HEADERS) $(LINER_LIB_FILE) | $(OUT)
 $(LINER_LIB_FILE):
 	@echo "missing $@: build it first (cargo build --release -p liner-broker-c [--target ...]) or set LIB_DIR" >&2
 	@exit 1
+
+.DEFAULT_GOAL := all
+.PHONY: all run clean
+all: $(addprefix $(OUT)/,$(PROGRAMS))
+
+# Each program takes the Redis URL and exits non-zero on failure.
+run: all
+	@test -n "$(LINER_REDIS_URL)" || { echo "set LINER_REDIS_URL" >&2; exit 2; }
+	@for program in $(PROGRAMS); do \
+		echo "== $$program"; \
+		$(RUN_PREFIX) $(OUT)/$$program "$(LINER_REDIS_URL)" || exit 1; \
+	done
+
+clean:
+	rm -rf $(OUT)
