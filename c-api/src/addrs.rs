@@ -5,26 +5,33 @@
 use std::ffi::c_char;
 use std::ptr;
 
+use liner::Client;
+
 use super::boundary::{guard, on_client, query_client};
 use super::consts::LNR_MAX_ADDR_LEN;
 use super::error::CallError;
-use super::slots::{self, AddrText, Entry, HandedOut, Name};
+use super::slots::{self, AddrText, HandedOut, Name};
 use super::text::opt_str_arg;
 use super::types::lnr_hClient;
 
-/// Copies `value` into the buffer `select` picks and returns a pointer to it; NULL for `None`.
+/// The address `read` gets from the client behind `h`, copied into the slot's buffer that
+/// `select` picks; NULL when there is none or for a bad handle.
 fn hand_out(
-    entry: &Entry,
-    value: Option<String>,
+    function: &'static str,
+    h: lnr_hClient,
+    read: fn(&Client) -> Option<String>,
     select: fn(&mut HandedOut) -> &mut AddrText,
 ) -> *const c_char {
-    let Some(value) = value else {
-        return ptr::null();
-    };
-    let mut handed_out = entry.handed_out();
-    let buffer = select(&mut handed_out);
-    buffer.set(&value);
-    buffer.as_ptr()
+    query_client(function, h, |entry| {
+        let Some(value) = read(&entry.client) else {
+            return ptr::null();
+        };
+        let mut handed_out = entry.handed_out();
+        let buffer = select(&mut handed_out);
+        buffer.set(&value);
+        buffer.as_ptr()
+    })
+    .unwrap_or(ptr::null())
 }
 
 /// Publishes `addr` (`host:port`) in the catalog instead of the bound address (NAT,
@@ -58,12 +65,9 @@ pub unsafe extern "C" fn lnr_set_advertise_addr(h: lnr_hClient, addr: *const c_c
 /// Thread safety: any thread, but not concurrently with itself on the same handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_advertise_addr(h: lnr_hClient) -> *const c_char {
-    query_client("lnr_advertise_addr", h, |entry| {
-        hand_out(entry, entry.client.advertise_addr(), |out| {
-            &mut out.advertise
-        })
+    hand_out("lnr_advertise_addr", h, Client::advertise_addr, |out| {
+        &mut out.advertise
     })
-    .unwrap_or(ptr::null())
 }
 
 /// The address the listener is bound to (`ip:port`, known after the first `lnr_run` and kept
@@ -73,12 +77,12 @@ pub extern "C" fn lnr_advertise_addr(h: lnr_hClient) -> *const c_char {
 /// Thread safety: any thread, but not concurrently with itself on the same handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_bound_listen_addr(h: lnr_hClient) -> *const c_char {
-    query_client("lnr_bound_listen_addr", h, |entry| {
-        hand_out(entry, entry.client.bound_listen_addr(), |out| {
-            &mut out.bound
-        })
-    })
-    .unwrap_or(ptr::null())
+    hand_out(
+        "lnr_bound_listen_addr",
+        h,
+        Client::bound_listen_addr,
+        |out| &mut out.bound,
+    )
 }
 
 /// The address published in the catalog while running; NULL when stopped or for a bad
@@ -87,12 +91,9 @@ pub extern "C" fn lnr_bound_listen_addr(h: lnr_hClient) -> *const c_char {
 /// Thread safety: any thread, but not concurrently with itself on the same handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_published_addr(h: lnr_hClient) -> *const c_char {
-    query_client("lnr_published_addr", h, |entry| {
-        hand_out(entry, entry.client.published_addr(), |out| {
-            &mut out.published
-        })
+    hand_out("lnr_published_addr", h, Client::published_addr, |out| {
+        &mut out.published
     })
-    .unwrap_or(ptr::null())
 }
 
 /// The client's unique name; NULL for a bad handle. Valid until `lnr_delete_client(h)`.

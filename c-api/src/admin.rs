@@ -3,11 +3,32 @@
 
 use std::ffi::{c_char, c_longlong};
 
+use liner::Client;
+
 use super::boundary::{Scope, in_scope, on_client};
 use super::error::CallError;
 use super::slots::{AddrText, NameText};
 use super::text::str_arg;
 use super::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_pending_cb, lnr_uData};
+
+/// Runs `call` on the client behind `h` with the string argument `topic`; true on success.
+///
+/// # Safety
+/// `topic` is NULL or a NUL-terminated string valid for the call.
+unsafe fn on_topic<T>(
+    function: &'static str,
+    h: lnr_hClient,
+    topic: *const c_char,
+    call: fn(&Client, &str) -> Result<T, liner::Error>,
+) -> bool {
+    on_client(function, h, |entry| {
+        // SAFETY: this function's contract.
+        let topic = unsafe { str_arg(topic, "topic") }?;
+        call(&entry.client, topic)?;
+        Ok(())
+    })
+    .is_some()
+}
 
 /// Listens on `topic` too: registers this client's address under it, now when running,
 /// else at `lnr_run`. True if already subscribed. Errors: `LNR_ERR_INVALID_ARG`,
@@ -19,12 +40,8 @@ use super::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_pending_cb, lnr_uData
 /// `topic` is NULL or a NUL-terminated string valid for the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lnr_subscribe(h: lnr_hClient, topic: *const c_char) -> bool {
-    on_client("lnr_subscribe", h, |entry| {
-        // SAFETY: the export's contract.
-        let topic = unsafe { str_arg(topic, "topic") }?;
-        Ok(entry.client.try_subscribe(topic)?)
-    })
-    .is_some()
+    // SAFETY: the export's contract is `on_topic`'s.
+    unsafe { on_topic("lnr_subscribe", h, topic, Client::try_subscribe) }
 }
 
 /// Stops listening on a subscribed topic and removes this client's catalog row for it.
@@ -36,12 +53,8 @@ pub unsafe extern "C" fn lnr_subscribe(h: lnr_hClient, topic: *const c_char) -> 
 /// `topic` is NULL or a NUL-terminated string valid for the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lnr_unsubscribe(h: lnr_hClient, topic: *const c_char) -> bool {
-    on_client("lnr_unsubscribe", h, |entry| {
-        // SAFETY: the export's contract.
-        let topic = unsafe { str_arg(topic, "topic") }?;
-        Ok(entry.client.try_unsubscribe(topic)?)
-    })
-    .is_some()
+    // SAFETY: the export's contract is `on_topic`'s.
+    unsafe { on_topic("lnr_unsubscribe", h, topic, Client::try_unsubscribe) }
 }
 
 /// Reloads the addresses of `topic` from the catalog (a sender learns of new listeners).
@@ -52,13 +65,15 @@ pub unsafe extern "C" fn lnr_unsubscribe(h: lnr_hClient, topic: *const c_char) -
 /// `topic` is NULL or a NUL-terminated string valid for the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lnr_refresh_address_topic(h: lnr_hClient, topic: *const c_char) -> bool {
-    on_client("lnr_refresh_address_topic", h, |entry| {
-        // SAFETY: the export's contract.
-        let topic = unsafe { str_arg(topic, "topic") }?;
-        entry.client.try_refresh_address_topic(topic)?;
-        Ok(())
-    })
-    .is_some()
+    // SAFETY: the export's contract is `on_topic`'s.
+    unsafe {
+        on_topic(
+            "lnr_refresh_address_topic",
+            h,
+            topic,
+            Client::try_refresh_address_topic,
+        )
+    }
 }
 
 /// Deletes this sender's messages parked in Redis. Only while stopped
