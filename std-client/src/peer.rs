@@ -11,6 +11,7 @@ use liner_core::frame::{FLAG_AT_LEAST_ONCE, LEN_PREFIX, MAX_DATA_HEADER_LEN};
 
 use crate::error::Error;
 use crate::jobs::{Job, JobQueue};
+use crate::outbound::{SharedStream, try_write};
 
 /// Where the connection to the peer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub(crate) struct PeerState {
     pub dropped_best_effort: u64,
     /// Connect at once, skipping the backoff (the peer announced it is back).
     pub connect_now: bool,
+    /// The connected socket and who is writing to it (callers may write when it is idle).
+    pub stream: SharedStream,
 }
 
 impl PeerState {
@@ -112,6 +115,7 @@ impl OutPeer {
                 waiters: 0,
                 dropped_best_effort: 0,
                 connect_now: true,
+                stream: SharedStream::default(),
             }),
             room: Condvar::new(),
         }
@@ -152,10 +156,12 @@ impl OutPeer {
                 return Ok(false);
             }
             let seq = st.seq.peek();
+            let was_idle = st.window.unsent().is_empty();
             match st.window.push_data(seq, topic_key, flags, payload) {
                 Ok(()) => {
                     st.seq.allocate();
-                    return Ok(matches!(self.after_push(&mut st, jobs), Accepted::Wake));
+                    let accepted = self.after_push(&mut st, jobs, was_idle);
+                    return Ok(matches!(accepted, Accepted::Wake));
                 }
                 Err(WindowError::Full { .. }) if !at_least_once => {
                     st.dropped_best_effort += 1;
@@ -175,11 +181,15 @@ impl OutPeer {
         }
     }
 
-    fn after_push(&self, st: &mut PeerState, jobs: &JobQueue) -> Accepted {
+    /// `was_idle`: the window had nothing unsent before this frame.
+    fn after_push(&self, st: &mut PeerState, jobs: &JobQueue, was_idle: bool) -> Accepted {
         if st.must_spill() {
             self.queue_spill(st, jobs);
             Accepted::Done
         } else if st.direct() && !st.wake_pending {
+            if was_idle && try_write(st) {
+                return Accepted::Done;
+            }
             st.wake_pending = true;
             Accepted::Wake
         } else {

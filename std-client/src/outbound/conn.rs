@@ -4,6 +4,7 @@
 
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -259,7 +260,9 @@ impl Conn {
             while let Some(frame) = self.decoder.next_frame().map_err(ConnError::Protocol)? {
                 match classify(frame, &self.peer.name)? {
                     Incoming::Welcome(cursor) if self.phase == Phase::Handshake => {
-                        link::connected(&self.peer, shared, cursor);
+                        // Callers writing directly get their own handle on the socket.
+                        let socket = self.stream.as_fd().try_clone_to_owned()?;
+                        link::connected(&self.peer, shared, cursor, socket.into());
                         self.phase = Phase::Connected;
                         self.confirmed = cursor;
                         self.last_ping = now;

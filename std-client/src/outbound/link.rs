@@ -2,7 +2,9 @@
 //! as its connection comes up, gets acknowledgements and goes down. Everything here is
 //! short and non-blocking: callers hold no other lock and call no user code meanwhile.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
+
+use super::SharedStream;
 
 use crate::jobs::Job;
 use crate::peer::{Link, OutPeer, PeerState};
@@ -33,9 +35,11 @@ pub(super) fn moved_away(peer: &OutPeer, addr: SocketAddr) -> bool {
     st.connect_now && st.addr.is_some_and(|a| a != addr)
 }
 
-/// The handshake succeeded and the listener has delivered every seq up to `cursor`.
-pub(super) fn connected(peer: &OutPeer, shared: &Shared, cursor: u64) {
+/// The handshake succeeded and the listener has delivered every seq up to `cursor`;
+/// callers may write to `socket` from now on.
+pub(super) fn connected(peer: &OutPeer, shared: &Shared, cursor: u64, socket: TcpStream) {
     let mut st = peer.lock();
+    st.stream = SharedStream::connected(socket);
     st.window.rewind();
     st.window.ack(cursor);
     let own_tail = st.seq.tail();
@@ -80,6 +84,8 @@ pub(super) fn offline(peer: &OutPeer, shared: &Shared) {
     let mut st = peer.lock();
     st.link = Link::Offline;
     st.wake_pending = false;
+    // Callers stop writing; the socket closes once the connection drops its own handle.
+    st.stream = SharedStream::default();
     // Backlog frames copied into `drain` but not acked are still in Redis: read them again.
     st.redis_read = 0;
     if let Some(drain) = st.drain.as_mut() {

@@ -8,12 +8,15 @@
 //! drain window first, then the main window, in one `writev`. Socket events drive the rest:
 //! connect completion, Welcome, Acks, partial writes resuming.
 //!
+//! A caller writes a frame itself instead when the connection is idle ([`direct`]).
+//!
 //! Files: [`slot`] per-peer bookkeeping (backoff, status reports), [`conn`] one connection's
-//! state machine, [`writer`] the outgoing stream, [`link`] peer-state transitions under the
+//! state machine, [`writer`] the outgoing stream, [`direct`] callers' writes, [`link`] peer-state transitions under the
 //! peer lock, [`backoff`] reconnect delays, [`error`] why a connection ended.
 
 mod backoff;
 mod conn;
+mod direct;
 mod error;
 mod link;
 mod slot;
@@ -29,6 +32,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use mio::{Events, Poll};
+
+pub(crate) use direct::{SharedStream, try_write};
 
 use crate::log::log;
 use crate::peer::OutPeer;

@@ -9,7 +9,9 @@
 //! the lock again. Meanwhile other threads only append to the windows (or compact them,
 //! which moves bytes but keeps the unsent ones in order), so the unsent bytes still start
 //! with exactly what was copied; every step that drops or rewinds frames runs on the sender
-//! thread itself, never during its write.
+//! thread itself, never during its write. While it writes, or while a frame is cut, the
+//! peer state says the stream is `busy` so that no caller writes to the socket directly
+//! (see `direct`); a frame a caller's direct write cut is finished here first.
 //!
 //! The stream must never be cut mid-frame, yet the windows may stop being writable at any
 //! time (a spill starts, the drain refills). So the writer remembers which source a partly
@@ -106,24 +108,33 @@ impl Writer {
     ) -> io::Result<Flushed> {
         loop {
             let mut st = peer.lock();
+            if st.stream.cut > 0 {
+                // A caller's direct write cut a window frame (only possible while idle).
+                self.partial = Some((Source::Window, std::mem::take(&mut st.stream.cut)));
+            }
             let Some(copied) = self.stage(&st, data, stage)? else {
                 if data {
                     st.wake_pending = false;
                 }
+                st.stream.busy = false;
                 return Ok(Flushed::Done);
             };
+            st.stream.busy = true;
             drop(st);
             let written = write_some(w, stage);
             let mut st = peer.lock();
-            match written? {
+            let written = written.inspect_err(|_| st.stream.busy = false)?;
+            match written {
                 Some(n) => self.commit(&mut st, copied, n),
                 None => {
                     if data {
                         st.wake_pending = true;
                     }
+                    st.stream.busy = self.partial.is_some();
                     return Ok(Flushed::Blocked);
                 }
             }
+            st.stream.busy = self.partial.is_some();
         }
     }
 

@@ -143,3 +143,28 @@ fn two_frames_on_the_wire() -> (Harness, Script, Arc<OutPeer>, Side) {
     assert_eq!(seqs(&side.data(2)), [1, 2]);
     (h, script, peer, side)
 }
+
+#[test]
+fn a_frame_to_an_idle_connection_is_written_by_the_caller() {
+    let (h, _script, peer, mut side) = connected(fast_config());
+    wait_state(&peer, "idle stream", |st| {
+        st.stream.socket.is_some() && !st.stream.busy && !st.wake_pending
+    });
+    // Longer than the idle gap since the last attempt (there was none).
+    std::thread::sleep(Duration::from_millis(1));
+    let wake = peer
+        .enqueue(&h.shared.jobs, TOPIC_KEY, b"direct", true, PATIENCE)
+        .unwrap();
+    assert!(!wake, "written already: nothing for the sender thread");
+    assert!(peer.lock().window.unsent().is_empty());
+    assert_eq!(peer.lock().window.unacked().count(), 1, "kept until acked");
+    // Whatever path the next ones take, the stream stays whole and in order.
+    for payload in [&b"next"[..], b"and next"] {
+        h.send(&peer, payload, true);
+    }
+    let frames = side.data(3);
+    assert_eq!(seqs(&frames), [1, 2, 3]);
+    assert_eq!(frames[0].1, b"direct");
+    side.send(&Frame::Ack(3));
+    wait_state(&peer, "window empty", |st| st.window.is_empty());
+}
