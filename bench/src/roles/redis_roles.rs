@@ -72,22 +72,35 @@ pub fn receive(args: &Args, cmds: &Commands) -> BenchResult<()> {
     }
 }
 
-/// Publishes to a channel: `PUBLISH`es pipelined, `batch` per round trip.
-struct Publisher {
+/// Payloads gathered for one round trip to Redis.
+trait Batch {
+    fn add(&mut self, payload: &[u8]);
+    /// Sends what was added in one round trip and starts over empty.
+    fn exec(&mut self, con: &mut redis::Connection) -> redis::RedisResult<()>;
+}
+
+/// A sender that goes to Redis once per `batch` payloads (and on flush).
+struct Batched<B> {
     con: redis::Connection,
-    channel: String,
-    pipe: redis::Pipeline,
+    pending: B,
     queued: usize,
     batch: usize,
 }
 
-impl Outlet for Publisher {
+impl<B: Batch> Batched<B> {
+    fn new(con: redis::Connection, pending: B, batch: usize) -> Self {
+        Batched {
+            con,
+            pending,
+            queued: 0,
+            batch,
+        }
+    }
+}
+
+impl<B: Batch> Outlet for Batched<B> {
     fn send(&mut self, payload: &[u8]) -> BenchResult<()> {
-        self.pipe
-            .cmd("PUBLISH")
-            .arg(&self.channel)
-            .arg(payload)
-            .ignore();
+        self.pending.add(payload);
         self.queued += 1;
         if self.queued >= self.batch {
             self.flush()?;
@@ -97,24 +110,49 @@ impl Outlet for Publisher {
 
     fn flush(&mut self) -> BenchResult<()> {
         if self.queued > 0 {
-            self.pipe.exec(&mut self.con)?;
-            self.pipe.clear();
+            self.pending.exec(&mut self.con)?;
             self.queued = 0;
         }
         Ok(())
     }
 }
 
-/// Appends to a list: one `RPUSH key v1 … vN` per `batch` messages.
-struct ListPusher {
-    con: redis::Connection,
-    key: String,
-    rpush: redis::Cmd,
-    queued: usize,
-    batch: usize,
+/// Publishes to a channel: `PUBLISH`es pipelined.
+struct Publish {
+    channel: String,
+    pipe: redis::Pipeline,
 }
 
-impl ListPusher {
+impl Batch for Publish {
+    fn add(&mut self, payload: &[u8]) {
+        self.pipe
+            .cmd("PUBLISH")
+            .arg(&self.channel)
+            .arg(payload)
+            .ignore();
+    }
+
+    fn exec(&mut self, con: &mut redis::Connection) -> redis::RedisResult<()> {
+        self.pipe.exec(con)?;
+        self.pipe.clear();
+        Ok(())
+    }
+}
+
+/// Appends to a list: one `RPUSH key v1 … vN` per batch.
+struct ListPush {
+    key: String,
+    rpush: redis::Cmd,
+}
+
+impl ListPush {
+    fn new(key: String) -> Self {
+        ListPush {
+            rpush: Self::fresh_command(&key),
+            key,
+        }
+    }
+
     fn fresh_command(key: &str) -> redis::Cmd {
         let mut rpush = redis::cmd("RPUSH");
         rpush.arg(key);
@@ -122,23 +160,14 @@ impl ListPusher {
     }
 }
 
-impl Outlet for ListPusher {
-    fn send(&mut self, payload: &[u8]) -> BenchResult<()> {
+impl Batch for ListPush {
+    fn add(&mut self, payload: &[u8]) {
         self.rpush.arg(payload);
-        self.queued += 1;
-        if self.queued >= self.batch {
-            self.flush()?;
-        }
-        Ok(())
     }
 
-    fn flush(&mut self) -> BenchResult<()> {
-        if self.queued > 0 {
-            let full = std::mem::replace(&mut self.rpush, Self::fresh_command(&self.key));
-            full.exec(&mut self.con)?;
-            self.queued = 0;
-        }
-        Ok(())
+    fn exec(&mut self, con: &mut redis::Connection) -> redis::RedisResult<()> {
+        let full = std::mem::replace(&mut self.rpush, Self::fresh_command(&self.key));
+        full.exec(con)
     }
 }
 
@@ -149,25 +178,17 @@ pub fn send(args: &Args, cmds: &Commands) -> BenchResult<()> {
     let batch = args.number("batch")?.max(1) as usize;
     match args.text("kind")? {
         "pub" => {
-            let mut outlet = Publisher {
-                con,
+            let publish = Publish {
                 channel: key,
                 pipe: redis::pipe(),
-                queued: 0,
-                batch,
             };
-            run_sender(&mut outlet, args, cmds)
+            run_sender(&mut Batched::new(con, publish, batch), args, cmds)
         }
-        "list" => {
-            let mut outlet = ListPusher {
-                con,
-                rpush: ListPusher::fresh_command(&key),
-                key,
-                queued: 0,
-                batch,
-            };
-            run_sender(&mut outlet, args, cmds)
-        }
+        "list" => run_sender(
+            &mut Batched::new(con, ListPush::new(key), batch),
+            args,
+            cmds,
+        ),
         other => Err(BenchError::Args(format!("redis sender kind '{other}'"))),
     }
 }
