@@ -79,6 +79,20 @@ impl Config {
         if self.max_peers == 0 || self.drain_batch == 0 || self.ack_batch == 0 {
             return Err("max_peers, drain_batch and ack_batch must be positive".into());
         }
+        let zero_timeout = [
+            ("connect_timeout", self.connect_timeout),
+            ("liveness_timeout", self.liveness_timeout),
+            ("ping_interval", self.ping_interval),
+            ("redis_timeout", self.redis_timeout),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.is_zero());
+        if let Some((name, _)) = zero_timeout {
+            return Err(format!("{name} must be positive"));
+        }
+        if self.ping_interval >= self.liveness_timeout {
+            return Err("ping_interval must be shorter than liveness_timeout".into());
+        }
         if self.reconnect_min > self.reconnect_max {
             return Err("reconnect_min must not exceed reconnect_max".into());
         }
@@ -88,5 +102,39 @@ impl Config {
     /// Largest body length accepted from the wire: the biggest message plus its header.
     pub(crate) fn max_body_len(&self) -> usize {
         self.max_message_size + liner_core::frame::MAX_HEADER_LEN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_field_named() {
+        let zero_connect = Config {
+            connect_timeout: Duration::ZERO,
+            ..Config::default()
+        };
+        assert!(
+            zero_connect
+                .validate()
+                .unwrap_err()
+                .contains("connect_timeout")
+        );
+        let deaf = Config {
+            ping_interval: Duration::from_secs(10),
+            ..Config::default()
+        };
+        assert!(deaf.validate().unwrap_err().contains("ping_interval"));
+        let tiny_window = Config {
+            window_bytes: 8,
+            ..Config::default()
+        };
+        assert!(tiny_window.validate().unwrap_err().contains("window_bytes"));
     }
 }

@@ -130,6 +130,8 @@ fn silent_connections_are_closed() {
     let rig = Rig::start(Config {
         connect_timeout: Duration::from_millis(100),
         liveness_timeout: Duration::from_millis(200),
+        // Senders ping more often than the listener's liveness timeout (Config::validate).
+        ping_interval: Duration::from_millis(50),
         ..config()
     });
     let mut mute = rig.connect();
@@ -159,6 +161,7 @@ fn a_slow_callback_does_not_make_other_connections_look_silent() {
     let rig = Rig::start_with(
         Config {
             liveness_timeout: Duration::from_millis(300),
+            ping_interval: Duration::from_millis(50),
             ..config()
         },
         MemStore::default(),
