@@ -69,9 +69,13 @@ impl PeerState {
         self.link != Link::Offline || self.connect_now
     }
 
-    /// Frames of `window` must go to Redis instead of the socket.
+    /// Frames of `window` must go to Redis instead of the socket: the peer is known to be
+    /// unreachable (no connection attempt under way or due), or older frames are still in
+    /// Redis unread. While a first or renewed attempt is under way frames wait in the
+    /// window, so a newly found peer does not cost a Redis round trip per early message.
     pub fn must_spill(&self) -> bool {
-        self.link != Link::Connected || self.redis_read < self.redis_len
+        let unreachable = self.link == Link::Offline && !self.connect_now;
+        unreachable || self.redis_read < self.redis_len
     }
 }
 

@@ -95,7 +95,8 @@ impl Worker {
     fn spill(&mut self, peer: &OutPeer) {
         let mut st = peer.lock();
         st.spill_queued = false;
-        if !st.must_spill() {
+        // At stop every unacked frame is parked, even for a peer still being tried.
+        if !st.must_spill() && (self.shared.is_running() || st.link == Link::Connected) {
             return;
         }
         self.frames.clear();
