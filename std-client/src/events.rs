@@ -35,7 +35,7 @@ pub(crate) fn spawn(
                     restore_after_data_loss(&shared, &mut store);
                     // Failures were logged and reported; the next outage retries.
                     let _ = register_all(&shared, &mut store);
-                    for topic in shared.registry.topics() {
+                    for (topic, _) in shared.registry.topic_keys() {
                         if let Err(e) = refresh_topic(&shared, &mut store, &topic) {
                             log!("refreshing '{topic}' after reconnect failed: {e}");
                         }

@@ -142,13 +142,13 @@ impl Registry {
         Ok(())
     }
 
-    /// Topics whose routes are loaded (followed topics).
-    pub fn topics(&self) -> Vec<String> {
+    /// A followed topic routed to the peer with index `id`, if any (status reports name it).
+    pub fn topic_of(&self, id: usize) -> Option<String> {
         self.routes()
             .dests
             .iter()
+            .find(|d| d.peers.iter().any(|(_, p)| p.id == id))
             .map(|d| d.topic.clone())
-            .collect()
     }
 
     /// Followed topics with their wire keys.

@@ -179,16 +179,7 @@ fn label(peer: &OutPeer, conn: &Conn) -> String {
 }
 
 /// A destination topic routed to `peer` ("" when none): status reports of peer kinds name
-/// the topic they concern. Only runs on link transitions, so the scan may allocate.
+/// the topic they concern. Only runs on link transitions, so it may allocate.
 fn topic_of(shared: &Shared, peer: &OutPeer) -> String {
-    let registry = &shared.registry;
-    registry
-        .topics()
-        .into_iter()
-        .find(|topic| {
-            registry
-                .all(topic)
-                .is_ok_and(|(peers, _)| peers.iter().any(|p| p.id == peer.id))
-        })
-        .unwrap_or_default()
+    shared.registry.topic_of(peer.id).unwrap_or_default()
 }
