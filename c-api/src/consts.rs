@@ -31,6 +31,9 @@ pub const LNR_ERR_CLEAR_WHILE_RUNNING: c_int = 9;
 pub const LNR_ERR_STARTUP: c_int = 10;
 /// The peer's transmit window stayed full for the whole send timeout.
 pub const LNR_ERR_BUSY: c_int = 11;
+/// `lnr_stop`/`lnr_delete_client` could neither deliver nor park some at-least-once
+/// messages within the stop timeout (the message says how many; they are lost).
+pub const LNR_ERR_ABANDONED: c_int = 12;
 
 /// Status kind: an outbound connection to a peer completed its handshake.
 pub const LNR_PEER_CONNECTED: c_int = 1;
@@ -53,6 +56,9 @@ pub const LNR_SENDER_BUSY: c_int = 9;
 /// Status kind (added by liner-broker): an inbound peer broke the wire protocol; `peer` is
 /// its address and the connection was closed.
 pub const LNR_PEER_PROTOCOL_ERROR: c_int = 10;
+/// Status kind (added by liner-broker): stopping gave up on at-least-once messages it could
+/// neither deliver nor park in Redis within the stop timeout; `message` says how many.
+pub const LNR_FRAMES_ABANDONED: c_int = 11;
 
 /// Most clients alive at once in one process: the slots of the static handle table.
 pub const LNR_MAX_CLIENTS: usize = 64;
@@ -83,6 +89,7 @@ pub(crate) const fn error_constant(code: ErrorCode) -> c_int {
         ErrorCode::ClearWhileRunning => LNR_ERR_CLEAR_WHILE_RUNNING,
         ErrorCode::Startup => LNR_ERR_STARTUP,
         ErrorCode::Busy => LNR_ERR_BUSY,
+        ErrorCode::Abandoned => LNR_ERR_ABANDONED,
     }
 }
 
@@ -99,10 +106,11 @@ pub(crate) const fn status_constant(kind: StatusKind) -> c_int {
         StatusKind::ListenerStoreError => LNR_LISTENER_STORE_ERROR,
         StatusKind::SenderBusy => LNR_SENDER_BUSY,
         StatusKind::PeerProtocolError => LNR_PEER_PROTOCOL_ERROR,
+        StatusKind::FramesAbandoned => LNR_FRAMES_ABANDONED,
     }
 }
 
-const ALL_ERROR_CODES: [ErrorCode; 12] = [
+const ALL_ERROR_CODES: [ErrorCode; 13] = [
     ErrorCode::Ok,
     ErrorCode::NotRunning,
     ErrorCode::AlreadyRunning,
@@ -115,9 +123,10 @@ const ALL_ERROR_CODES: [ErrorCode; 12] = [
     ErrorCode::ClearWhileRunning,
     ErrorCode::Startup,
     ErrorCode::Busy,
+    ErrorCode::Abandoned,
 ];
 
-const ALL_STATUS_KINDS: [StatusKind; 10] = [
+const ALL_STATUS_KINDS: [StatusKind; 11] = [
     StatusKind::PeerConnected,
     StatusKind::PeerDisconnected,
     StatusKind::PeerSubscribed,
@@ -128,6 +137,7 @@ const ALL_STATUS_KINDS: [StatusKind; 10] = [
     StatusKind::ListenerStoreError,
     StatusKind::SenderBusy,
     StatusKind::PeerProtocolError,
+    StatusKind::FramesAbandoned,
 ];
 
 // The restated values equal liner-broker's, and liner-core's limits are the ones documented.
@@ -159,14 +169,14 @@ mod tests {
     fn every_variant_is_listed_once() {
         let mut codes: Vec<c_int> = ALL_ERROR_CODES.iter().map(|c| error_constant(*c)).collect();
         codes.dedup();
-        assert_eq!(codes, (LNR_OK..=LNR_ERR_BUSY).collect::<Vec<_>>());
+        assert_eq!(codes, (LNR_OK..=LNR_ERR_ABANDONED).collect::<Vec<_>>());
         let kinds: Vec<c_int> = ALL_STATUS_KINDS
             .iter()
             .map(|k| status_constant(*k))
             .collect();
         assert_eq!(
             kinds,
-            (LNR_PEER_CONNECTED..=LNR_PEER_PROTOCOL_ERROR).collect::<Vec<_>>()
+            (LNR_PEER_CONNECTED..=LNR_FRAMES_ABANDONED).collect::<Vec<_>>()
         );
     }
 }

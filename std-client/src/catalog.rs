@@ -36,14 +36,29 @@ pub(crate) fn announce(shared: &Shared, store: &mut Store, kind: PeerEventKind, 
     }
 }
 
-/// Registers one topic this client listens on: its key and its catalog row.
-pub(crate) fn register_topic(shared: &Shared, store: &mut Store, topic: &str) -> Result<(), Error> {
+/// Learns the wire key of a topic this client listens on, so its listener can deliver
+/// frames for it.
+fn load_own_key(shared: &Shared, store: &mut Store, topic: &str) -> Result<(), Error> {
     let key = store.topic_key(topic)?;
     shared
         .own_topics
         .write()
         .unwrap_or_else(|p| p.into_inner())
         .insert(key, topic);
+    Ok(())
+}
+
+/// Learns the keys of every topic this client listens on (before its listener starts).
+pub(crate) fn load_own_keys(shared: &Shared, store: &mut Store) -> Result<(), Error> {
+    for topic in shared.listening_topics() {
+        load_own_key(shared, store, &topic)?;
+    }
+    Ok(())
+}
+
+/// Registers one topic this client listens on: its key and its catalog row.
+pub(crate) fn register_topic(shared: &Shared, store: &mut Store, topic: &str) -> Result<(), Error> {
+    load_own_key(shared, store, topic)?;
     if let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) {
         let addr = addr.to_string();
         store.register(topic, &addr, &shared.unique_name)?;

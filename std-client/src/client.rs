@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use crate::catalog;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode};
-use crate::inbound::{self, ReceiveCallback};
+use crate::inbound::{self, FallibleCallback, Redeliver};
 use crate::jobs::JobQueue;
 use crate::log::log;
 use crate::names::check_name;
@@ -119,6 +119,7 @@ impl Client {
             listening: Mutex::new(vec![topic.to_string()]),
             listener_stats: Default::default(),
             highest_inbound_key: Default::default(),
+            abandoned: Default::default(),
         };
         Ok(Client {
             shared: Arc::new(shared),
@@ -207,14 +208,32 @@ impl Client {
 
     /// Binds, registers in the catalog and starts the client's threads; `on_message(to,
     /// from, payload)` runs on the listener thread. Idempotent: `Ok` if already running.
+    /// A panic in the callback counts as a refusal: the message is delivered again.
     pub fn try_run<F>(&self, on_message: F) -> Result<(), Error>
     where
         F: FnMut(&str, &str, &[u8]) + Send + 'static,
     {
+        self.start(inbound::infallible(Box::new(on_message)))
+    }
+
+    /// [`Client::try_run`] with a callback that may refuse a message: `Err(Redeliver)` (or
+    /// a panic) leaves it unacknowledged and it is delivered again later — after the
+    /// sender's reconnect backoff, before anything newer on the same channel.
+    pub fn try_run_fallible<F>(&self, on_message: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, &str, &[u8]) -> Result<(), Redeliver> + Send + 'static,
+    {
+        self.start(Box::new(on_message))
+    }
+
+    fn start(&self, on_message: FallibleCallback) -> Result<(), Error> {
         let mut lifecycle = self.lifecycle.lock().unwrap_or_else(|p| p.into_inner());
         let Lifecycle::Stopped { .. } = &*lifecycle else {
             return Ok(());
         };
+        // The listener must know the key of every topic it serves before it accepts a
+        // connection: a frame for a key it does not know yet could not be delivered.
+        catalog::load_own_keys(&self.shared, &mut self.store())?;
         let listener = self.bind_listener()?;
         let bound = listener
             .local_addr()
@@ -244,7 +263,6 @@ impl Client {
         let start = || -> std::io::Result<Running> {
             let worker_stop = Arc::new(AtomicBool::new(false));
             let events_stop = Arc::new(AtomicBool::new(false));
-            let callback: ReceiveCallback = Box::new(on_message);
             Ok(Running {
                 worker: worker::spawn(shared.clone(), worker_store, worker_stop.clone())?,
                 sender: outbound::spawn(shared.clone(), sender)?,
@@ -253,7 +271,7 @@ impl Client {
                     listener_poll,
                     listener,
                     listener_store,
-                    callback,
+                    on_message,
                 )?,
                 events: crate::events::spawn(
                     shared.clone(),

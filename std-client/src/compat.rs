@@ -48,6 +48,14 @@ impl Client {
         self.record(self.try_run(on_message)).is_some()
     }
 
+    /// [`Client::try_run_fallible`].
+    pub fn run_fallible<F>(&self, on_message: F) -> bool
+    where
+        F: FnMut(&str, &str, &[u8]) -> Result<(), crate::Redeliver> + Send + 'static,
+    {
+        self.record(self.try_run_fallible(on_message)).is_some()
+    }
+
     /// [`Client::try_stop`].
     pub fn stop(&self) -> bool {
         self.record(self.try_stop()).is_some()

@@ -40,6 +40,10 @@ pub struct Config {
     pub drain_batch: usize,
     /// Connect, read and write timeout of Redis connections.
     pub redis_timeout: Duration,
+    /// Longest time `stop` (and drop) takes. At-least-once frames that could be neither
+    /// delivered nor parked in Redis by then are counted in `Stats::abandoned`, reported
+    /// with `StatusKind::FramesAbandoned` and `stop` returns `Error::Abandoned`.
+    pub stop_timeout: Duration,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             reconnect_max: Duration::from_millis(2000),
             drain_batch: 2000,
             redis_timeout: Duration::from_millis(2000),
+            stop_timeout: Duration::from_millis(3000),
         }
     }
 }
@@ -84,6 +89,7 @@ impl Config {
             ("liveness_timeout", self.liveness_timeout),
             ("ping_interval", self.ping_interval),
             ("redis_timeout", self.redis_timeout),
+            ("stop_timeout", self.stop_timeout),
         ]
         .into_iter()
         .find(|(_, value)| value.is_zero());

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Startup = 10,
     /// The peer's window stayed full for the whole send timeout.
     Busy = 11,
+    /// `stop` could neither deliver nor park some at-least-once messages in time.
+    Abandoned = 12,
 }
 
 impl ErrorCode {
@@ -66,6 +68,9 @@ pub enum Error {
     Startup(String),
     /// The peer's transmit window stayed full for the send timeout.
     Busy(String),
+    /// `stop` gave up on this many at-least-once messages: neither delivered nor parked in
+    /// Redis within `Config::stop_timeout` (Redis down and the peer unreachable).
+    Abandoned(u64),
 }
 
 impl Error {
@@ -83,6 +88,7 @@ impl Error {
             Error::ClearWhileRunning => ErrorCode::ClearWhileRunning,
             Error::Startup(_) => ErrorCode::Startup,
             Error::Busy(_) => ErrorCode::Busy,
+            Error::Abandoned(_) => ErrorCode::Abandoned,
         }
     }
 }
@@ -101,6 +107,11 @@ impl fmt::Display for Error {
             Error::ClearWhileRunning => f.write_str("clear_* is only allowed while stopped"),
             Error::Startup(why) => write!(f, "startup failed: {why}"),
             Error::Busy(peer) => write!(f, "send window to {peer} stayed full"),
+            Error::Abandoned(n) => write!(
+                f,
+                "stopped with {n} at-least-once message(s) neither delivered nor parked \
+                 in Redis (they are lost)"
+            ),
         }
     }
 }
@@ -140,6 +151,7 @@ mod tests {
             (ErrorCode::ClearWhileRunning, 9),
             (ErrorCode::Startup, 10),
             (ErrorCode::Busy, 11),
+            (ErrorCode::Abandoned, 12),
         ];
         for (code, value) in table {
             assert_eq!(code.as_i32(), value, "{code:?}");

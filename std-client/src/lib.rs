@@ -30,7 +30,7 @@ mod worker;
 pub use client::Client;
 pub use config::Config;
 pub use error::{Error, ErrorCode};
-pub use inbound::ReceiveCallback;
+pub use inbound::{FallibleCallback, ReceiveCallback, Redeliver};
 pub use log::{LogHook, set_log_hook};
 pub use names::INTERNAL_PREFIX;
 pub use registry::{MAX_ADDRS_PER_TOPIC, MAX_ROUTE_TOPICS};

@@ -91,6 +91,8 @@ pub(crate) struct Shared {
     pub listening: Mutex<Vec<String>>,
     /// Counters of the listener thread (delivered, duplicates, dropped …).
     pub listener_stats: crate::inbound::ListenerStats,
+    /// At-least-once frames given up at `stop` (neither delivered nor parked).
+    pub abandoned: AtomicU64,
 }
 
 impl Shared {

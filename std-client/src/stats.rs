@@ -12,12 +12,19 @@ pub struct Stats {
     pub delivered: u64,
     /// Messages received again after a reconnect and dropped as already delivered.
     pub duplicates: u64,
-    /// Messages for a topic this client no longer listens on (acked, not delivered).
-    pub dropped_unknown_topic: u64,
+    /// Messages for a topic key this client does not know: not acknowledged, the
+    /// connection closes so the sender keeps them and sends them again.
+    pub unknown_topic: u64,
     /// Inbound connections closed for a protocol error or a refused handshake.
     pub rejected_connections: u64,
-    /// Receive callback calls that panicked.
+    /// Receive callback calls that panicked (each also counts in `refused`).
     pub callback_panics: u64,
+    /// Messages the receive callback refused (`Err(Redeliver)`, a panic, a non-zero C
+    /// return): not acknowledged, delivered again later.
+    pub refused: u64,
+    /// At-least-once messages `stop` could neither deliver nor park in Redis within
+    /// `Config::stop_timeout` (lost, and reported).
+    pub abandoned: u64,
     /// Best-effort messages dropped because their peer was unreachable or its window full.
     pub best_effort_dropped: u64,
 }
@@ -31,9 +38,11 @@ impl Client {
         Stats {
             delivered: listener.delivered.load(Ordering::Relaxed),
             duplicates: listener.duplicates.load(Ordering::Relaxed),
-            dropped_unknown_topic: listener.dropped.load(Ordering::Relaxed),
+            unknown_topic: listener.unknown_topic.load(Ordering::Relaxed),
             rejected_connections: listener.rejected.load(Ordering::Relaxed),
             callback_panics: listener.callback_panics.load(Ordering::Relaxed),
+            refused: listener.refused.load(Ordering::Relaxed),
+            abandoned: self.shared.abandoned.load(Ordering::Relaxed),
             best_effort_dropped: peers.iter().map(|p| p.lock().dropped_best_effort).sum(),
         }
     }

@@ -29,6 +29,9 @@ pub enum StatusKind {
     /// length, unknown frame kind, garbage, a frame out of place); `peer` is its address and
     /// the connection was closed (after a Reject when it was still in the handshake).
     PeerProtocolError = 10,
+    /// `stop` gave up on at-least-once messages it could neither deliver nor park in Redis
+    /// within `Config::stop_timeout`; `message` says how many (also in `Stats::abandoned`).
+    FramesAbandoned = 11,
 }
 
 /// One status report handed to the callback.

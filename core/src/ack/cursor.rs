@@ -68,6 +68,13 @@ impl RxCursor {
         }
     }
 
+    /// Whether `seq` is above the cursor, without accepting it: the receiver checks first,
+    /// delivers, and calls [`RxCursor::accept`] only once the frame was really delivered
+    /// (a frame it could not deliver must not move the cursor, or it would be acked).
+    pub const fn is_new(&self, seq: u64) -> bool {
+        seq > self.cursor
+    }
+
     /// Classifies a received Data seq; a new one moves the cursor.
     pub fn accept(&mut self, seq: u64, now_ms: u64) -> Accept {
         if seq <= self.cursor {

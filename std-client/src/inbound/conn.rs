@@ -79,8 +79,6 @@ pub(super) struct Session {
     /// The sender's topic: `from` of the callback (capacity reserved at accept).
     pub from: String,
     pub topics: TopicCache,
-    /// A Data frame for an unknown topic key was already logged on this connection.
-    pub warned_unknown_topic: bool,
     /// Last time any byte arrived (liveness).
     pub last_rx: Instant,
 }
@@ -128,7 +126,6 @@ impl InConn {
                 outbox: Outbox::new(),
                 from: String::with_capacity(MAX_NAME_LEN),
                 topics: TopicCache::new(),
-                warned_unknown_topic: false,
                 last_rx: now,
             },
         }

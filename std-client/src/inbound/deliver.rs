@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use liner_core::ack::{Accept, RxCursor};
+use liner_core::ack::RxCursor;
 use liner_core::frame::{Data, DecodeError, Frame};
 use mio::net::TcpStream;
 
@@ -20,7 +20,7 @@ use super::conn::{InConn, Phase, Session};
 use super::cursors::CursorStore;
 use super::listener::Hub;
 use super::outbox::Outbox;
-use super::{BurstCounts, ReceiveCallback, handshake};
+use super::{BurstCounts, FallibleCallback, Redeliver, handshake};
 use crate::shared::Shared;
 use crate::status::StatusKind;
 
@@ -45,7 +45,7 @@ pub(super) enum Drained {
 /// Everything a connection's handlers need besides the connection itself.
 pub(super) struct Ctx<'a, S> {
     pub shared: &'a Shared,
-    pub on_message: &'a mut ReceiveCallback,
+    pub on_message: &'a mut FallibleCallback,
     /// The other connections and the cursor book (for the handshake).
     pub hub: &'a mut Hub<S>,
     pub counts: BurstCounts,
@@ -157,6 +157,10 @@ fn handle_frames<S: CursorStore>(conn: &mut InConn, ctx: &mut Ctx<'_, S>) -> Res
 }
 
 /// Dedups one Data frame, delivers it if new, and acks when the policy says so mid-burst.
+/// A new frame that cannot be delivered (unknown topic key, callback refused it) closes the
+/// connection with the cursor just below it: what came before is acked at the close, the
+/// frame itself never is, so the sender keeps it and sends it again on its next connection
+/// (after its reconnect backoff), before anything newer.
 fn on_data<S>(
     session: &mut Session,
     stream: &mut TcpStream,
@@ -168,37 +172,47 @@ fn on_data<S>(
         topics,
         from,
         peer,
-        warned_unknown_topic,
         outbox,
         ..
     } = session;
     let Phase::Open { ck, rx } = phase else {
         unreachable!("Data is handled only after the handshake");
     };
-    match rx.accept(data.seq, ctx.now_ms) {
-        Accept::Duplicate => ctx.counts.duplicates += 1,
-        Accept::New => match topics.name(data.topic_key, &ctx.shared.own_topics) {
-            Some(to) => {
-                let on_message = &mut *ctx.on_message;
-                let call = catch_unwind(AssertUnwindSafe(|| on_message(to, from, data.payload)));
+    if !rx.is_new(data.seq) {
+        ctx.counts.duplicates += 1;
+    } else {
+        let Some(to) = topics.name(data.topic_key, &ctx.shared.own_topics) else {
+            ctx.counts.unknown_topic += 1;
+            crate::log::log!(
+                "inbound {peer}: message {} for unknown topic key {}; not acknowledged, \
+                 closing so the sender keeps it",
+                data.seq,
+                data.topic_key
+            );
+            return Err(Closed);
+        };
+        let on_message = &mut *ctx.on_message;
+        let call = catch_unwind(AssertUnwindSafe(|| on_message(to, from, data.payload)));
+        match call {
+            Ok(Ok(())) => {
+                rx.accept(data.seq, ctx.now_ms);
                 ctx.counts.delivered += 1;
-                if call.is_err() {
-                    ctx.counts.callback_panics += 1;
-                    crate::log::log!("receive callback panicked on a message from {from}");
-                }
             }
-            None => {
-                ctx.counts.dropped += 1;
-                if !*warned_unknown_topic {
-                    *warned_unknown_topic = true;
-                    crate::log::log!(
-                        "inbound {peer}: message for unknown topic key {} dropped \
-                         (logged once per connection)",
-                        data.topic_key
-                    );
-                }
+            Ok(Err(Redeliver)) => {
+                ctx.counts.refused += 1;
+                return Err(Closed);
             }
-        },
+            Err(_) => {
+                ctx.counts.refused += 1;
+                ctx.counts.callback_panics += 1;
+                crate::log::log!(
+                    "receive callback panicked on message {} from {from}; it will be \
+                     delivered again",
+                    data.seq
+                );
+                return Err(Closed);
+            }
+        }
     }
     if let Some(seq) = rx.ack_due(ctx.now_ms) {
         ack(*ck, rx, seq, outbox, ctx.shared);

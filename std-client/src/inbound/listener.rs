@@ -20,7 +20,7 @@ use super::conn::{InConn, Phase};
 use super::cursors::{CursorBook, CursorStore};
 use super::deliver::{self, Closed, Ctx, Drained};
 use super::outbox::Outbox;
-use super::{BurstCounts, ReceiveCallback};
+use super::{BurstCounts, FallibleCallback};
 use crate::shared::{IN_WAKE, Shared};
 
 /// Token of the listening socket (connections use their slot index).
@@ -91,7 +91,7 @@ pub(super) struct Listener<S> {
     poll: Poll,
     socket: TcpListener,
     hub: Hub<S>,
-    on_message: ReceiveCallback,
+    on_message: FallibleCallback,
     /// Connections whose read budget ran out, to serve again before waiting.
     again: Vec<usize>,
     /// Accepting failed (e.g. out of file descriptors): retry at the next sweep.
@@ -105,7 +105,7 @@ impl<S: CursorStore> Listener<S> {
         poll: Poll,
         mut socket: TcpListener,
         store: S,
-        on_message: ReceiveCallback,
+        on_message: FallibleCallback,
     ) -> io::Result<Self> {
         poll.registry()
             .register(&mut socket, LISTENER, Interest::READABLE)?;

@@ -39,6 +39,24 @@ use listener::Listener;
 /// and the message bytes, all valid only during the call. It runs on the listener thread.
 pub type ReceiveCallback = Box<dyn FnMut(&str, &str, &[u8]) + Send>;
 
+/// A receive callback that may refuse a message: `Err(Redeliver)` (or a panic) means the
+/// message was not processed; it is not acknowledged and comes again later, before anything
+/// newer from the same channel.
+pub type FallibleCallback = Box<dyn FnMut(&str, &str, &[u8]) -> Result<(), Redeliver> + Send>;
+
+/// Returned by a [`FallibleCallback`] that could not process a message: deliver it again
+/// later (other systems call this a nack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redeliver;
+
+/// Adapts a plain callback: every message it returns from counts as processed.
+pub(crate) fn infallible(mut on_message: ReceiveCallback) -> FallibleCallback {
+    Box::new(move |to, from, payload| {
+        on_message(to, from, payload);
+        Ok(())
+    })
+}
+
 /// Counters of the listener thread, summed per read burst (readable from any thread).
 #[derive(Debug, Default)]
 pub(crate) struct ListenerStats {
@@ -46,12 +64,15 @@ pub(crate) struct ListenerStats {
     pub delivered: AtomicU64,
     /// Data frames at or below the cursor, dropped as already delivered.
     pub duplicates: AtomicU64,
-    /// New Data frames for a topic key this client does not know (acked, not delivered).
-    pub dropped: AtomicU64,
+    /// Data frames for a topic key this client does not know (not acked: the connection
+    /// closes so the sender sends them again).
+    pub unknown_topic: AtomicU64,
     /// Connections closed for a protocol error or a refused handshake.
     pub rejected: AtomicU64,
-    /// Receive callback invocations that panicked (the message counts as delivered).
+    /// Receive callback invocations that panicked (refusals: the message comes again).
     pub callback_panics: AtomicU64,
+    /// Messages the receive callback refused or panicked on (not acked, redelivered).
+    pub refused: AtomicU64,
 }
 
 /// Counts of one readiness event, added to [`ListenerStats`] in one go.
@@ -59,9 +80,10 @@ pub(crate) struct ListenerStats {
 pub(crate) struct BurstCounts {
     pub delivered: u64,
     pub duplicates: u64,
-    pub dropped: u64,
+    pub unknown_topic: u64,
     pub rejected: u64,
     pub callback_panics: u64,
+    pub refused: u64,
 }
 
 impl ListenerStats {
@@ -69,9 +91,10 @@ impl ListenerStats {
         for (counter, n) in [
             (&self.delivered, counts.delivered),
             (&self.duplicates, counts.duplicates),
-            (&self.dropped, counts.dropped),
+            (&self.unknown_topic, counts.unknown_topic),
             (&self.rejected, counts.rejected),
             (&self.callback_panics, counts.callback_panics),
+            (&self.refused, counts.refused),
         ] {
             if n > 0 {
                 counter.fetch_add(n, Ordering::Relaxed);
@@ -88,7 +111,7 @@ pub(crate) fn spawn(
     poll: mio::Poll,
     listener: mio::net::TcpListener,
     store: Store,
-    on_message: ReceiveCallback,
+    on_message: FallibleCallback,
 ) -> io::Result<JoinHandle<mio::Poll>> {
     spawn_with(shared, poll, listener, store, on_message)
 }
@@ -99,7 +122,7 @@ fn spawn_with<S: CursorStore>(
     poll: mio::Poll,
     listener: mio::net::TcpListener,
     store: S,
-    on_message: ReceiveCallback,
+    on_message: FallibleCallback,
 ) -> io::Result<JoinHandle<mio::Poll>> {
     let listener = Listener::new(shared, poll, listener, store, on_message)?;
     thread::Builder::new()

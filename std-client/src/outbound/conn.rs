@@ -34,11 +34,15 @@ enum Phase {
 }
 
 /// What a readiness event led to, besides errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Progress {
     Quiet,
     /// The handshake just completed.
     Connected,
+    /// The listener acknowledged a frame sent on this connection for the first time: the
+    /// channel works end to end (a connection that is accepted but whose frames are
+    /// refused never gets here, so its reconnects keep backing off).
+    Delivering,
 }
 
 /// A frame from the listener, detached from the receive buffer.
@@ -65,6 +69,8 @@ pub(super) struct Conn {
     pings: u64,
     /// Highest seq the listener confirmed (Welcome cursor or Ack).
     confirmed: u64,
+    /// An Ack moved `confirmed` past the Welcome cursor.
+    delivering: bool,
 }
 
 impl Conn {
@@ -108,6 +114,7 @@ impl Conn {
             last_ping: now,
             pings: 0,
             confirmed: 0,
+            delivering: false,
         })
     }
 
@@ -142,7 +149,7 @@ impl Conn {
         } else {
             Progress::Quiet
         };
-        if writable || progress == Progress::Connected || !self.writer.idle() {
+        if writable || progress >= Progress::Connected || !self.writer.idle() {
             self.flush(shared, stage)?;
         }
         Ok(progress)
@@ -230,7 +237,12 @@ impl Conn {
     fn read(&mut self, shared: &Shared, now: Instant) -> Result<Progress, ConnError> {
         let mut ack = None;
         let result = self.read_frames(shared, now, &mut ack);
+        let mut result = result;
         if let Some(seq) = ack {
+            if seq > self.confirmed && !self.delivering {
+                self.delivering = true;
+                result = result.map(|p| p.max(Progress::Delivering));
+            }
             self.confirmed = self.confirmed.max(seq);
             link::acked(&self.peer, shared, seq);
         }

@@ -84,11 +84,16 @@ impl Slot {
         );
         match ready {
             Ok(Progress::Quiet) => None,
-            Ok(Progress::Connected) => {
-                self.backoff.reset();
+            Ok(progress) => {
                 self.retry_at = None;
                 let label = label(&self.peer, conn);
                 self.report_up(cx.shared, &label);
+                // Only a channel that delivers resets the backoff: a listener that accepts
+                // the connection but refuses its first frame (callback refusal, unknown
+                // topic) is retried later and later, not in a hot loop.
+                if progress == Progress::Delivering {
+                    self.backoff.reset();
+                }
                 None
             }
             Err(e) => {

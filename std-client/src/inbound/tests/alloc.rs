@@ -76,7 +76,7 @@ fn steady_state_delivery_allocates_nothing() {
         config(),
         MemStore::default(),
         Default::default(),
-        on_message,
+        infallible(on_message),
     );
     let mut peer = rig.connect();
     peer.handshake(1);

@@ -117,26 +117,51 @@ fn ping_gets_pong_and_bye_closes_quietly() {
 }
 
 #[test]
-fn unknown_topic_is_acked_but_not_delivered() {
+fn a_frame_for_an_unknown_topic_is_never_acked() {
     let rig = Rig::start(config());
     let mut peer = rig.connect();
     peer.handshake(1);
-    peer.send(&[data_for(UNKNOWN_TOPIC, 1, b"lost"), data(2, b"kept")]);
-    assert_eq!(peer.acks_until(2), [2]);
-    assert_eq!(rig.payloads(), [b"kept".to_vec()]);
-    assert_eq!(rig.stat(|s| &s.dropped), 1);
+    peer.send(&[
+        data(1, b"first"),
+        data_for(UNKNOWN_TOPIC, 2, b"held"),
+        data(3, b"later"),
+    ]);
+    assert_eq!(
+        peer.acks_until_closed(),
+        [1],
+        "what came before is acked, the undeliverable frame is not, the connection closes"
+    );
+    assert_eq!(rig.payloads(), [b"first".to_vec()]);
+    assert_eq!(rig.stat(|s| &s.unknown_topic), 1);
+    // The sender keeps the frame and offers it again: once the topic is known it is
+    // delivered, in order.
+    rig.shared
+        .own_topics
+        .write()
+        .unwrap()
+        .insert(UNKNOWN_TOPIC, "late");
+    let mut again = rig.connect();
+    assert_eq!(
+        again.handshake(1),
+        1,
+        "the cursor stayed below the held frame"
+    );
+    again.send(&[data_for(UNKNOWN_TOPIC, 2, b"held"), data(3, b"later")]);
+    assert_eq!(again.acks_until(3), [3]);
+    assert_eq!(
+        rig.payloads(),
+        [b"first".to_vec(), b"held".to_vec(), b"later".to_vec()]
+    );
 }
 
 #[test]
 fn a_topic_subscribed_later_is_delivered_under_its_name() {
     let rig = Rig::start(config());
+    rig.shared.own_topics.write().unwrap().insert(12, "news");
     let mut peer = rig.connect();
     peer.handshake(1);
-    peer.send(&[data_for(12, 1, b"early")]);
+    peer.send(&[data_for(12, 1, b"late")]);
     assert_eq!(peer.acks_until(1), [1]);
-    rig.shared.own_topics.write().unwrap().insert(12, "news");
-    peer.send(&[data_for(12, 2, b"late")]);
-    assert_eq!(peer.acks_until(2), [2]);
     let delivered = rig.delivered.lock().unwrap().clone();
     assert_eq!(delivered.len(), 1);
     assert_eq!(
@@ -161,17 +186,54 @@ fn messages_bigger_than_the_receive_buffer_take_the_slow_path() {
 }
 
 #[test]
-fn a_panicking_callback_does_not_stop_delivery() {
-    let rig = Rig::start_with(config(), MemStore::default(), |payload| {
-        assert_ne!(payload, b"boom", "callback panics on purpose");
+fn a_panicking_callback_refuses_the_message_and_it_comes_again() {
+    let mut first = true;
+    let rig = Rig::start_with(config(), MemStore::default(), move |payload| {
+        if payload == b"boom" && std::mem::take(&mut first) {
+            panic!("callback panics on purpose");
+        }
     });
     let mut peer = rig.connect();
     peer.handshake(1);
-    peer.send(&[data(1, b"boom")]);
-    assert_eq!(peer.acks_until(1), [1]);
-    peer.send(&[data(2, b"fine")]);
-    assert_eq!(peer.acks_until(2), [2]);
-    assert_eq!(rig.payloads(), [b"fine".to_vec()]);
+    peer.send(&[data(1, b"ok"), data(2, b"boom"), data(3, b"after")]);
+    assert_eq!(peer.acks_until_closed(), [1]);
+    let mut again = rig.connect();
+    assert_eq!(again.handshake(1), 1);
+    again.send(&[data(2, b"boom"), data(3, b"after")]);
+    assert_eq!(again.acks_until(3), [3]);
+    assert_eq!(
+        rig.payloads(),
+        [b"ok".to_vec(), b"boom".to_vec(), b"after".to_vec()]
+    );
     assert_eq!(rig.stat(|s| &s.callback_panics), 1);
-    assert_eq!(rig.stat(|s| &s.delivered), 2);
+    assert_eq!(rig.stat(|s| &s.refused), 1);
+    assert_eq!(rig.stat(|s| &s.delivered), 3);
+}
+
+#[test]
+fn a_refused_message_is_not_acked_and_keeps_its_place() {
+    let mut refusals = 2;
+    let rig = Rig::start_fallible(config(), MemStore::default(), move |payload| {
+        if payload == b"b" && refusals > 0 {
+            refusals -= 1;
+            return Err(Redeliver);
+        }
+        Ok(())
+    });
+    for _ in 0..2 {
+        let mut peer = rig.connect();
+        peer.handshake(1);
+        peer.send(&[data(1, b"a"), data(2, b"b"), data(3, b"c")]);
+        let acks = peer.acks_until_closed();
+        assert!(acks.iter().all(|&a| a == 1), "only 'a' is acked: {acks:?}");
+    }
+    let mut peer = rig.connect();
+    assert_eq!(peer.handshake(1), 1);
+    peer.send(&[data(2, b"b"), data(3, b"c")]);
+    assert_eq!(peer.acks_until(3), [3]);
+    assert_eq!(
+        rig.payloads(),
+        [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]
+    );
+    assert_eq!(rig.stat(|s| &s.refused), 2);
 }

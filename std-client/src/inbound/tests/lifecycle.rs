@@ -41,7 +41,7 @@ fn stop_saves_every_cursor_says_bye_and_returns_a_reusable_poll() {
         poll,
         socket,
         rig.store.clone(),
-        on_message,
+        infallible(on_message),
     );
     rig.thread = Some(thread.unwrap());
     let mut again = rig.connect();

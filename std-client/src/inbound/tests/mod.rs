@@ -19,7 +19,7 @@ use liner_core::frame::{
 };
 
 use super::cursors::CursorStore;
-use super::{ReceiveCallback, spawn_with};
+use super::{FallibleCallback, ReceiveCallback, Redeliver, infallible, spawn_with};
 use crate::config::Config;
 use crate::jobs::JobQueue;
 use crate::registry::Registry;
@@ -112,15 +112,29 @@ impl Rig {
         store: MemStore,
         mut hook: impl FnMut(&[u8]) + Send + 'static,
     ) -> Rig {
+        Rig::start_fallible(config, store, move |payload| {
+            hook(payload);
+            Ok(())
+        })
+    }
+
+    /// Starts a listener whose callback runs `hook` first and records the messages it
+    /// accepted.
+    fn start_fallible(
+        config: Config,
+        store: MemStore,
+        mut hook: impl FnMut(&[u8]) -> Result<(), Redeliver> + Send + 'static,
+    ) -> Rig {
         let delivered = Arc::new(Mutex::new(Vec::new()));
         let sink = delivered.clone();
-        let on_message: ReceiveCallback = Box::new(move |to, from, payload| {
-            hook(payload);
+        let on_message: FallibleCallback = Box::new(move |to, from, payload| {
+            hook(payload)?;
             sink.lock().unwrap().push(Delivered {
                 to: to.into(),
                 from: from.into(),
                 payload: payload.into(),
             });
+            Ok(())
         });
         Rig::start_raw(config, store, delivered, on_message)
     }
@@ -129,7 +143,7 @@ impl Rig {
         config: Config,
         store: MemStore,
         delivered: Arc<Mutex<Vec<Delivered>>>,
-        on_message: ReceiveCallback,
+        on_message: FallibleCallback,
     ) -> Rig {
         config.validate().unwrap();
         let poll = mio::Poll::new().unwrap();
@@ -152,6 +166,7 @@ impl Rig {
             listening: Mutex::new(vec!["inbox".into()]),
             listener_stats: Default::default(),
             highest_inbound_key: Default::default(),
+            abandoned: Default::default(),
         });
         let reports = Arc::new(Mutex::new(Vec::new()));
         let seen = reports.clone();
@@ -296,6 +311,18 @@ impl Peer {
                 cursor
             }
             other => panic!("expected Welcome, got {other:?}"),
+        }
+    }
+
+    /// Reads Acks until the listener closes the connection; returns all of them.
+    fn acks_until_closed(&mut self) -> Vec<u64> {
+        let mut acks = Vec::new();
+        loop {
+            match self.recv() {
+                Got::Ack(s) => acks.push(s),
+                Got::Closed => return acks,
+                other => panic!("expected Acks then the close, got {other:?} after {acks:?}"),
+            }
         }
     }
 

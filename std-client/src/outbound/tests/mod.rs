@@ -95,6 +95,7 @@ impl Harness {
             listening: Mutex::new(vec![SENDER_TOPIC.to_string()]),
             listener_stats: Default::default(),
             highest_inbound_key: Default::default(),
+            abandoned: Default::default(),
         });
         let thread = super::spawn(shared.clone(), poll).unwrap();
         Harness {
