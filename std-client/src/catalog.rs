@@ -1,13 +1,21 @@
 //! The client's side of the catalog: registering the topics it listens on, and turning a
 //! topic's catalog rows into routes and outbound peers (allocating connection keys and
 //! restoring each peer's backlog length and sequence numbers from Redis).
+//!
+//! Every catalog row a sender loads is also remembered as a reconnect hint (address →
+//! topic and listener name). The hints outlive the rows: a listener that stopped cleanly
+//! took its rows with it, and an at-least-once send to its topic is then routed to the
+//! listeners the hints name ([`route_to_remembered`]), so the messages park until it is
+//! back, as in liner 1.4. A listener that unsubscribes is forgotten for that topic.
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::error::Error;
+use crate::jobs::Job;
 use crate::log::log;
-use crate::peer::OutPeer;
+use crate::peer::{OutPeer, SEQ_BLOCK};
 use crate::registry::RouteRow;
 use crate::shared::Shared;
 use crate::status::StatusKind;
@@ -25,6 +33,11 @@ pub(crate) fn announce(shared: &Shared, store: &mut Store, kind: PeerEventKind, 
     let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
         return;
     };
+    announce_row(shared, store, kind, topic, &addr.to_string());
+}
+
+/// Announces a change of this client's catalog row `addr` of `topic`.
+fn announce_row(shared: &Shared, store: &mut Store, kind: PeerEventKind, topic: &str, addr: &str) {
     let event = PeerEvent {
         kind,
         topic: topic.to_string(),
@@ -91,9 +104,10 @@ pub(crate) fn register_all(shared: &Shared, store: &mut Store) -> Result<(), Err
     first_error.map_or(Ok(()), Err)
 }
 
-/// After Redis came back without its data: puts back the topic and connection keys this
-/// client still uses (so numbering cannot collide) and re-reads each peer's backlog length
-/// (what Redis held is gone; frames still in memory are kept and sent).
+/// After Redis came back (maybe without its data): puts back the topic and connection keys
+/// this client still uses (so numbering cannot collide) and has the worker re-read each
+/// peer's backlog length (what Redis lost is gone; frames still in memory are kept and
+/// sent).
 pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
     let own = shared
         .own_topics
@@ -122,31 +136,48 @@ pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
         if let Err(e) = store.restore_key(&name, peer.ck) {
             log!("restoring connection key of {} failed: {e}", peer.name);
         }
-        if let Ok(len) = store.backlog_len(peer.ck) {
-            let mut st = peer.lock();
-            if len < st.redis_len {
-                st.redis_len = len;
-                st.redis_read = st.redis_read.min(len);
-            }
-        }
+        // The worker owns the list and its mirror counters: it re-reads the length in
+        // order with its own pushes and trims.
+        shared.jobs.push(Job::Resync(peer.id));
     }
 }
 
-/// Removes this client's catalog rows and announces it (at `stop`).
+/// Removes this client's catalog rows and announces it (at `stop`). Gives up at the first
+/// failure: Redis is down, and `stop` must not wait a Redis timeout per topic.
 pub(crate) fn unregister_all(shared: &Shared, store: &mut Store) {
     let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
         return;
     };
     for topic in shared.listening_topics() {
         if let Err(e) = store.unregister(&topic, &addr.to_string()) {
-            log!("unregistering '{topic}' failed: {e}");
+            log!("unregistering '{topic}' failed: {e}; its row stays until Redis is back");
+            return;
         }
         announce(shared, store, PeerEventKind::Disconnected, &topic);
     }
 }
 
+/// Removes this client's rows from the catalog of `topic` and announces each one
+/// (`unsubscribe`). Every row under this client's unique name is its own: the published
+/// address, or one left by an earlier run that did not stop cleanly (unique names are
+/// unique), so a restarted process can clear it without having subscribed.
+pub(crate) fn unregister_topic(
+    shared: &Shared,
+    store: &mut Store,
+    topic: &str,
+) -> Result<(), Error> {
+    for (addr, name) in store.addresses(topic)? {
+        if name == shared.unique_name {
+            store.unregister(topic, &addr)?;
+            announce_row(shared, store, PeerEventKind::Unsubscribed, topic, &addr);
+        }
+    }
+    Ok(())
+}
+
 /// Loads the catalog rows of `topic` into routes, creating peers for new listeners.
-/// Returns how many addresses the topic has.
+/// Returns how many addresses the topic has (0 is not an error here: the topic's routes
+/// are then empty, and a later row or event fills them).
 pub(crate) fn refresh_topic(
     shared: &Shared,
     store: &mut Store,
@@ -162,11 +193,8 @@ pub(crate) fn refresh_topic(
             log!("catalog row '{addr_text}' of '{topic}' is not an address; skipped");
             continue;
         };
-        let peer = match shared.registry.peer_named(&name) {
-            Some(peer) => peer,
-            None => new_peer(shared, store, &name)?,
-        };
-        store.remember_listener(&shared.unique_name, &shared.topic, &addr_text, topic)?;
+        let peer = peer_named(shared, store, &name)?;
+        store.remember_listener(&shared.unique_name, &shared.topic, &addr_text, topic, &name)?;
         rows.push(RouteRow { addr, peer });
     }
     let had_routes = shared.registry.knows_topic(topic);
@@ -181,20 +209,76 @@ pub(crate) fn refresh_topic(
     Ok(rows.len())
 }
 
-/// Creates the outbound peer of listener `name`, resuming its numbering and backlog.
-fn new_peer(
+/// Routes `topic` to the listeners this sender's hints remember for it, one route per
+/// listener; for an at-least-once send to a topic whose catalog is empty. The listeners are
+/// away, so frames for them park in Redis until they are back and announce it. Returns
+/// how many listeners the topic is routed to now (0: none remembered, routes unchanged).
+pub(crate) fn route_to_remembered(
     shared: &Shared,
     store: &mut Store,
-    name: &str,
-) -> Result<std::sync::Arc<OutPeer>, Error> {
+    topic: &str,
+) -> Result<usize, Error> {
+    let mut rows: Vec<RouteRow> = Vec::new();
+    for hint in store.listeners_of(&shared.unique_name, &shared.topic)? {
+        // A topic-only hint (older format) cannot name the channel to park on.
+        let Some(name) = hint.listener.filter(|_| hint.topic == topic) else {
+            continue;
+        };
+        // A listener restarted on other ports left one hint per address; one is enough.
+        if name == shared.unique_name || rows.iter().any(|row| row.peer.name == name) {
+            continue;
+        }
+        let Some(addr) = resolve(&hint.addr) else {
+            continue;
+        };
+        // The address may serve another listener by now (a port reused): keep its route.
+        if shared
+            .registry
+            .peer_at(addr)
+            .is_some_and(|peer| peer.name != name)
+        {
+            continue;
+        }
+        let peer = peer_named(shared, store, &name)?;
+        rows.push(RouteRow { addr, peer });
+    }
+    if !rows.is_empty() {
+        let key = store.topic_key(topic)?;
+        shared.registry.set_routes(topic, key, &rows)?;
+        shared.wake_sender();
+    }
+    Ok(rows.len())
+}
+
+/// The outbound peer of listener `name`, created on first use.
+fn peer_named(shared: &Shared, store: &mut Store, name: &str) -> Result<Arc<OutPeer>, Error> {
+    match shared.registry.peer_named(name) {
+        Some(peer) => Ok(peer),
+        None => new_peer(shared, store, name),
+    }
+}
+
+/// Creates the outbound peer of listener `name`, resuming its numbering and backlog.
+fn new_peer(shared: &Shared, store: &mut Store, name: &str) -> Result<Arc<OutPeer>, Error> {
     let ck = store.connection_key(&shared.unique_name, &shared.topic, name)?;
     let backlog = store.backlog_len(ck)?;
     let own_tail = store.load_last_seq(ck)?;
     let cursor = store.load_cursor(ck)?;
     let next_seq = liner_core::ack::resume_next_seq(own_tail, cursor);
+    // Reserved before the first one is used: whatever happens to this process, its
+    // successor numbers above every seq it could have sent.
+    let reserved = next_seq.saturating_sub(1).saturating_add(SEQ_BLOCK);
+    store.save_last_seq(ck, reserved)?;
     let config = &shared.config;
     shared.registry.add_peer(name, config.max_peers, |id| {
-        let peer = OutPeer::new(id, name.to_string(), ck, config.window_bytes, next_seq);
+        let peer = OutPeer::new(
+            id,
+            name.to_string(),
+            ck,
+            config.window_bytes,
+            next_seq,
+            reserved,
+        );
         peer.lock().redis_len = backlog;
         peer
     })

@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crate::catalog;
 use crate::config::Config;
@@ -19,14 +20,14 @@ use crate::registry::Registry;
 use crate::shared::{IN_WAKE, OUT_WAKE, Shared};
 use crate::status::{StatusCallback, StatusSink};
 use crate::store::{Store, StoreTimeouts};
-use crate::worker;
+use crate::worker::{self, StopSignal};
 
 /// The threads of a running client.
 struct Running {
     sender: JoinHandle<mio::Poll>,
     listener: JoinHandle<mio::Poll>,
-    worker: JoinHandle<()>,
-    worker_stop: Arc<AtomicBool>,
+    worker: JoinHandle<u64>,
+    worker_stop: Arc<StopSignal>,
     events: JoinHandle<()>,
     events_stop: Arc<AtomicBool>,
 }
@@ -261,7 +262,7 @@ impl Client {
         *shared.published.write().unwrap_or_else(|p| p.into_inner()) = Some(published);
         shared.running.store(true, Ordering::Release);
         let start = || -> std::io::Result<Running> {
-            let worker_stop = Arc::new(AtomicBool::new(false));
+            let worker_stop = Arc::new(StopSignal::default());
             let events_stop = Arc::new(AtomicBool::new(false));
             Ok(Running {
                 worker: worker::spawn(shared.clone(), worker_store, worker_stop.clone())?,
@@ -312,7 +313,7 @@ impl Client {
                 return;
             }
         };
-        let mut topics: Vec<String> = hints.into_iter().map(|(_, topic)| topic).collect();
+        let mut topics: Vec<String> = hints.into_iter().map(|hint| hint.topic).collect();
         topics.sort();
         topics.dedup();
         for topic in topics {
@@ -353,11 +354,18 @@ impl Client {
 
     /// Unregisters from the catalog, persists cursors and parks unacked at-least-once
     /// frames in Redis, joins the threads. Idempotent; `run` may be called again.
+    ///
+    /// Returns within `Config::stop_timeout` plus at most one Redis timeout (a Redis call
+    /// in flight is not interrupted). At-least-once frames that could be neither delivered
+    /// nor parked by then make it fail with [`Error::Abandoned`] (also reported through
+    /// the status callback and counted in `stats().abandoned`); they stay in memory, so a
+    /// new `run` still sends them.
     pub fn try_stop(&self) -> Result<(), Error> {
         let mut lifecycle = self.lifecycle.lock().unwrap_or_else(|p| p.into_inner());
         let Lifecycle::Running(_) = &*lifecycle else {
             return Ok(());
         };
+        let deadline = Instant::now() + self.shared.config.stop_timeout;
         catalog::unregister_all(&self.shared, &mut self.store());
         let Lifecycle::Running(running) = std::mem::replace(&mut *lifecycle, Lifecycle::Moving)
         else {
@@ -368,8 +376,11 @@ impl Client {
         self.shared.wake_listener();
         let sender = join(running.sender, "sender");
         let listener = join(running.listener, "listener");
-        running.worker_stop.store(true, Ordering::Release);
-        let _ = running.worker.join();
+        running.worker_stop.request(deadline);
+        let abandoned = running.worker.join().unwrap_or_else(|_| {
+            log!("the store worker thread panicked");
+            0
+        });
         running.events_stop.store(true, Ordering::Release);
         let _ = running.events.join();
         self.save_last_seqs();
@@ -381,6 +392,9 @@ impl Client {
         match (sender, listener) {
             (Some(sender), Some(listener)) => {
                 *lifecycle = Lifecycle::Stopped { sender, listener };
+                if abandoned > 0 {
+                    return Err(Error::Abandoned(abandoned));
+                }
                 Ok(())
             }
             _ => Err(Error::Startup(
@@ -389,17 +403,22 @@ impl Client {
         }
     }
 
-    /// Records every peer's last assigned seq so a restarted sender never reuses one.
+    /// Records seqs used beyond the reservation (only while Redis was failing), so a
+    /// restarted sender never reuses one. Gives up at the first failure: Redis is down.
     fn save_last_seqs(&self) {
         let mut peers = Vec::new();
         self.shared.registry.snapshot(&mut peers);
         let mut store = self.store();
         for peer in peers {
-            let tail = peer.lock().seq.tail();
-            if tail > 0
+            let (tail, reserved) = {
+                let st = peer.lock();
+                (st.seq.tail(), st.reserved)
+            };
+            if tail > reserved
                 && let Err(e) = store.save_last_seq(peer.ck, tail)
             {
-                log!("saving last seq for {} failed: {e}", peer.name);
+                log!("saving the last seq for {} failed: {e}", peer.name);
+                return;
             }
         }
     }

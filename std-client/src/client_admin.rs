@@ -31,7 +31,10 @@ impl Client {
         Ok(())
     }
 
-    /// Stops listening on a subscribed topic and removes this client's catalog row for it.
+    /// Stops listening on `topic` and removes this client's rows from its catalog,
+    /// announcing each. Allowed whether or not this process subscribed to `topic`, and
+    /// while stopped: a restarted process can clear a row its crashed predecessor left
+    /// (as liner 1.4 does).
     pub fn try_unsubscribe(&self, topic: &str) -> Result<(), Error> {
         check_topic(topic)?;
         if topic == self.shared.topic {
@@ -39,30 +42,23 @@ impl Client {
                 "'{topic}' is this client's own topic, not a subscription"
             )));
         }
-        {
-            let mut listening = self
-                .shared
-                .listening
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let before = listening.len();
-            listening.retain(|t| t != topic);
-            if listening.len() == before {
-                return Err(Error::InvalidArg(format!("not subscribed to '{topic}'")));
-            }
-        }
-        if let Some(addr) = self.published_addr() {
-            let mut store = self.store();
-            store.unregister(topic, &addr)?;
-            announce(&self.shared, &mut store, PeerEventKind::Unsubscribed, topic);
-        }
-        Ok(())
+        self.shared
+            .listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|t| t != topic);
+        catalog::unregister_topic(&self.shared, &mut self.store(), topic)
     }
 
     /// Reloads the addresses of `topic` from the catalog; returns how many there are.
+    /// `NoAddr` when there is none, as in liner 1.4, so a loop that waits for `refresh` to
+    /// succeed waits for a listener.
     pub fn try_refresh_address_topic(&self, topic: &str) -> Result<usize, Error> {
         check_topic(topic)?;
-        refresh_topic(&self.shared, &mut self.store(), topic)
+        match refresh_topic(&self.shared, &mut self.store(), topic)? {
+            0 => Err(Error::NoAddr(topic.to_string())),
+            found => Ok(found),
+        }
     }
 
     /// The catalog rows of `topic`: (address, unique name).

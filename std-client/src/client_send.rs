@@ -2,7 +2,7 @@
 //! listener). The hot path takes two short locks (routes, then the peer) and makes no heap
 //! allocation: the frame is encoded straight into the peer's transmit window.
 
-use crate::catalog::refresh_topic;
+use crate::catalog::{refresh_topic, route_to_remembered};
 use crate::client::Client;
 use crate::error::Error;
 use crate::names::check_topic;
@@ -21,7 +21,8 @@ impl Client {
         at_least_once: bool,
     ) -> Result<(), Error> {
         self.check_send(topic, payload)?;
-        let (peer, key) = self.with_routes(topic, |registry| registry.pick(topic))?;
+        let (peer, key) =
+            self.with_routes(topic, at_least_once, |registry| registry.pick(topic))?;
         if self.enqueue(&peer, topic, key, payload, at_least_once)? {
             self.shared.wake_sender();
         }
@@ -36,7 +37,8 @@ impl Client {
         at_least_once: bool,
     ) -> Result<(), Error> {
         self.check_send(topic, payload)?;
-        let (peers, key) = self.with_routes(topic, |registry| registry.all(topic))?;
+        let (peers, key) =
+            self.with_routes(topic, at_least_once, |registry| registry.all(topic))?;
         let mut first_error = None;
         let mut wake = false;
         for peer in &peers {
@@ -56,15 +58,22 @@ impl Client {
 
     /// Runs `lookup` on the routes; when the topic has no address, the catalog is read once
     /// more before giving up (a listener may have registered since the last refresh). This
-    /// is also how the first send to a topic loads its routes.
+    /// is also how the first send to a topic loads its routes. An at-least-once send to a
+    /// topic with no catalog row goes to the listeners this sender remembers for it, to park
+    /// for them while they are away (liner 1.4 does the same).
     fn with_routes<T>(
         &self,
         topic: &str,
+        at_least_once: bool,
         lookup: impl Fn(&Registry) -> Result<T, Error>,
     ) -> Result<T, Error> {
         match lookup(&self.shared.registry) {
             Err(Error::NoAddr(_)) => {
-                refresh_topic(&self.shared, &mut self.store(), topic)?;
+                let mut store = self.store();
+                if refresh_topic(&self.shared, &mut store, topic)? == 0 && at_least_once {
+                    route_to_remembered(&self.shared, &mut store, topic)?;
+                }
+                drop(store);
                 lookup(&self.shared.registry)
             }
             other => other,

@@ -71,6 +71,14 @@ fn on_event(shared: &Shared, store: &mut Store, event: &PeerEvent) {
             }
         }
         PeerEventKind::Unsubscribed => {
+            // The listener left the topic on purpose: nothing more is parked for it there.
+            let (me, src) = (&shared.unique_name, &shared.topic);
+            if let Err(e) = store.forget_listener(me, src, &event.addr, &event.topic) {
+                log!(
+                    "forgetting {peer} as a listener of '{}' failed: {e}",
+                    event.topic
+                );
+            }
             if let Err(e) = refresh_topic(shared, store, &event.topic) {
                 log!("refreshing '{}' failed: {e}", event.topic);
             }

@@ -17,6 +17,10 @@ pub(crate) enum Job {
     Trim(usize, u64),
     /// Persist the listener cursors marked dirty.
     PersistCursors,
+    /// Reserve the next block of seqs of this peer in Redis.
+    Reserve(usize),
+    /// Re-read the length of this peer's Redis list (Redis came back, maybe empty).
+    Resync(usize),
 }
 
 /// A blocking FIFO of jobs.

@@ -18,6 +18,7 @@ mod inbound;
 mod jobs;
 mod log;
 mod names;
+mod outage;
 mod outbound;
 mod peer;
 mod registry;

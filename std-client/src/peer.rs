@@ -13,6 +13,11 @@ use crate::error::Error;
 use crate::jobs::{Job, JobQueue};
 use crate::outbound::{SharedStream, try_write};
 
+/// Seqs reserved in Redis at a time (`lnr_connection:{ck}:last_seq`); a new block is
+/// reserved when half of the current one is used. A restarted sender skips what its
+/// predecessor reserved but did not use, so seqs jump by up to this much per restart.
+pub(crate) const SEQ_BLOCK: u64 = 1 << 20;
+
 /// Where the connection to the peer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Link {
@@ -51,6 +56,12 @@ pub(crate) struct PeerState {
     pub dropped_best_effort: u64,
     /// Connect at once, skipping the backoff (the peer announced it is back).
     pub connect_now: bool,
+    /// Highest seq reserved in Redis (`lnr_connection:{ck}:last_seq`): a restarted sender
+    /// numbers above it, so seqs are never reused even after a crash.
+    pub reserved: u64,
+    /// A Reserve job is queued and not yet done.
+    pub reserve_queued: bool,
+
     /// The connected socket and who is writing to it (callers may write when it is idle).
     pub stream: SharedStream,
 }
@@ -99,7 +110,15 @@ enum Accepted {
 }
 
 impl OutPeer {
-    pub fn new(id: usize, name: String, ck: u64, window_bytes: usize, next_seq: u64) -> Self {
+    /// A peer whose next seq is `next_seq`, with seqs up to `reserved` reserved in Redis.
+    pub fn new(
+        id: usize,
+        name: String,
+        ck: u64,
+        window_bytes: usize,
+        next_seq: u64,
+        reserved: u64,
+    ) -> Self {
         OutPeer {
             id,
             name,
@@ -119,6 +138,8 @@ impl OutPeer {
                 waiters: 0,
                 dropped_best_effort: 0,
                 connect_now: true,
+                reserved,
+                reserve_queued: false,
                 stream: SharedStream::default(),
             }),
             room: Condvar::new(),
@@ -164,6 +185,10 @@ impl OutPeer {
             match st.window.push_data(seq, topic_key, flags, payload) {
                 Ok(()) => {
                     st.seq.allocate();
+                    if seq >= st.reserved.saturating_sub(SEQ_BLOCK / 2) && !st.reserve_queued {
+                        st.reserve_queued = true;
+                        jobs.push(Job::Reserve(self.id));
+                    }
                     let accepted = self.after_push(&mut st, jobs, was_idle);
                     return Ok(matches!(accepted, Accepted::Wake));
                 }

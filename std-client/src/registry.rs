@@ -166,6 +166,16 @@ impl Registry {
         self.peers.read().unwrap_or_else(|p| p.into_inner())[id].clone()
     }
 
+    /// The peer a followed topic routes `addr` to, if any.
+    pub fn peer_at(&self, addr: SocketAddr) -> Option<Arc<OutPeer>> {
+        self.routes()
+            .dests
+            .iter()
+            .flat_map(|d| d.peers.iter())
+            .find(|(a, _)| *a == addr)
+            .map(|(_, peer)| peer.clone())
+    }
+
     /// The peer for a listener name, if known.
     pub fn peer_named(&self, name: &str) -> Option<Arc<OutPeer>> {
         let id = *self

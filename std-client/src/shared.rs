@@ -47,10 +47,12 @@ pub(crate) struct DirtyCursors {
 }
 
 impl DirtyCursors {
-    /// Records `cursor` for `ck`; queues one persist job per batch of updates.
+    /// Records `cursor` for `ck` (the highest value wins, so putting back a cursor whose
+    /// write failed never hides a newer one); queues one persist job per batch of updates.
     pub fn mark(&self, jobs: &JobQueue, ck: u64, cursor: u64) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.0.insert(ck, cursor);
+        let entry = pending.0.entry(ck).or_insert(cursor);
+        *entry = (*entry).max(cursor);
         if !pending.1 {
             pending.1 = true;
             jobs.push(Job::PersistCursors);

@@ -19,6 +19,7 @@ mod link;
 mod subscriber;
 
 pub use backlog::PeerBacklog;
+pub use catalog::ListenerHint;
 pub use endpoint::StoreTimeouts;
 pub use error::{SpillError, StoreError};
 pub use events::{PeerEvent, PeerEventKind};

@@ -1,10 +1,20 @@
 //! The store worker thread: every Redis write and read of the message path runs here, off
 //! the I/O threads — spilling window frames to a peer's offline list, reading the backlog
-//! back into the drain window, trimming what the listener acknowledged, and persisting
-//! listener cursors.
+//! back into the drain window, trimming what the listener acknowledged, reserving seqs, and
+//! persisting listener cursors.
+//!
+//! The worker is the only thread that changes a peer's Redis list, and it updates the
+//! counters mirroring it (`redis_len`, `redis_read`) right after each change, so re-reading
+//! the list's length (after Redis came back) is a job in the same queue, never a read from
+//! another thread racing with a push or a trim.
+//!
+//! A failing job is retried after [`RETRY_PAUSE`]; the log gets one line when a kind of
+//! failure starts and one when it ends ([`Outage`]). Once `stop` is requested the worker
+//! keeps working until its queue is empty or the stop deadline passes; at-least-once frames
+//! it could not park by then are counted as abandoned and reported.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -12,7 +22,8 @@ use liner_core::ack::{TxWindow, WindowError};
 
 use crate::jobs::Job;
 use crate::log::log;
-use crate::peer::{Link, OutPeer};
+use crate::outage::Outage;
+use crate::peer::{Link, OutPeer, SEQ_BLOCK};
 use crate::shared::Shared;
 use crate::status::StatusKind;
 use crate::store::Store;
@@ -35,16 +46,38 @@ struct Worker {
     backlog: Vec<Vec<u8>>,
     cursors: Vec<(u64, u64)>,
     last_persist: Instant,
-    /// Set when cursors are dirty but were persisted too recently.
+    /// Set when cursors are dirty but were persisted too recently (or their write failed).
     persist_due: Option<Instant>,
+    spill_outage: Outage,
+    drain_outage: Outage,
+    cursor_outage: Outage,
+    reserve_outage: Outage,
 }
 
-/// Starts the worker; it runs until `stop` is set and its queue is empty.
+/// When the worker of a stopping client must give up (set by `stop`).
+#[derive(Default)]
+pub(crate) struct StopSignal {
+    deadline: std::sync::Mutex<Option<Instant>>,
+}
+
+impl StopSignal {
+    /// Asks the worker to finish its queue, or give up at `deadline`.
+    pub fn request(&self, deadline: Instant) {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner()) = Some(deadline);
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Starts the worker; it runs until `stop` was requested and its queue is empty, or the
+/// stop deadline passed. It returns how many at-least-once frames it had to abandon.
 pub(crate) fn spawn(
     shared: Arc<Shared>,
     store: Store,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<JoinHandle<()>> {
+    stop: Arc<StopSignal>,
+) -> std::io::Result<JoinHandle<u64>> {
     let mut worker = Worker {
         shared,
         store,
@@ -54,17 +87,28 @@ pub(crate) fn spawn(
         cursors: Vec::new(),
         last_persist: Instant::now(),
         persist_due: None,
+        spill_outage: Outage::new("parking messages in Redis"),
+        drain_outage: Outage::new("reading parked messages from Redis"),
+        cursor_outage: Outage::new("persisting listener cursors"),
+        reserve_outage: Outage::new("reserving sequence numbers in Redis"),
     };
     std::thread::Builder::new()
         .name("liner-store".into())
         .spawn(move || {
             loop {
-                let wait = worker.persist_due.map_or(IDLE_WAIT, |due| {
+                let deadline = stop.deadline();
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return worker.abandon();
+                }
+                let mut wait = worker.persist_due.map_or(IDLE_WAIT, |due| {
                     due.saturating_duration_since(Instant::now())
                 });
+                if let Some(deadline) = deadline {
+                    wait = wait.min(deadline.saturating_duration_since(Instant::now()));
+                }
                 match worker.shared.jobs.pop(wait) {
                     Some(job) => worker.run(job),
-                    None if stop.load(Ordering::Acquire) && worker.persist_due.is_none() => break,
+                    None if deadline.is_some() && worker.persist_due.is_none() => return 0,
                     None => {}
                 }
                 if worker.persist_due.is_some_and(|due| Instant::now() >= due) {
@@ -80,6 +124,8 @@ impl Worker {
             Job::Spill(id) => self.spill(&self.shared.registry.peer(id)),
             Job::Drain(id) => self.drain(&self.shared.registry.peer(id)),
             Job::Trim(id, n) => self.trim(&self.shared.registry.peer(id), n),
+            Job::Reserve(id) => self.reserve(&self.shared.registry.peer(id)),
+            Job::Resync(id) => self.resync(&self.shared.registry.peer(id)),
             Job::PersistCursors => {
                 let due = self.last_persist + PERSIST_INTERVAL;
                 if Instant::now() >= due {
@@ -129,9 +175,6 @@ impl Worker {
         } else {
             0
         };
-        if stored > 0 {
-            let _ = self.store.save_last_seq(peer.ck, stored_seq);
-        }
 
         let mut st = peer.lock();
         st.spilling = false;
@@ -143,12 +186,15 @@ impl Worker {
         }
         if let Some(error) = &failure {
             drop(st);
-            let message = format!("spilling to {} failed: {error}", peer.name);
-            log!("{message}");
-            self.shared
-                .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+            let message = format!("parking for {}: {error}", peer.name);
+            if self.spill_outage.begin(&message) {
+                self.shared
+                    .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+            }
             std::thread::sleep(RETRY_PAUSE);
             st = peer.lock();
+        } else {
+            self.spill_outage.end();
         }
         if st.must_spill() && st.window.unacked().next().is_some() {
             peer.queue_spill(&mut st, &self.shared.jobs);
@@ -176,14 +222,16 @@ impl Worker {
             .store
             .read_backlog(peer.ck, start as usize, count, &mut self.backlog);
         if let Err(error) = read {
-            let message = format!("reading the backlog of {} failed: {error}", peer.name);
-            log!("{message}");
-            self.shared
-                .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+            let message = format!("reading the backlog of {}: {error}", peer.name);
+            if self.drain_outage.begin(&message) {
+                self.shared
+                    .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+            }
             std::thread::sleep(RETRY_PAUSE);
             peer.queue_drain(&mut peer.lock(), &self.shared.jobs);
             return;
         }
+        self.drain_outage.end();
 
         let mut st = peer.lock();
         // A disconnect meanwhile reset the read position: this batch is stale.
@@ -240,11 +288,12 @@ impl Worker {
                     self.shared.jobs.push(Job::Trim(peer.id, n));
                     false
                 }
-                other => {
-                    let message = format!("trimming the backlog of {} failed: {error}", peer.name);
-                    log!("{message} ({other:?})");
-                    self.shared
-                        .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+                _ => {
+                    let message = format!("trimming the backlog of {}: {error}", peer.name);
+                    if self.drain_outage.begin(&message) {
+                        self.shared
+                            .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+                    }
                     std::thread::sleep(RETRY_PAUSE);
                     self.shared.jobs.push(Job::Trim(peer.id, n));
                     false
@@ -258,17 +307,149 @@ impl Worker {
         }
     }
 
+    /// Reserves the next block of seqs, so a successor of this process never reuses one.
+    /// While Redis is down numbering goes on past the reservation (nothing waits for it);
+    /// the next successful reservation covers what was used meanwhile.
+    fn reserve(&mut self, peer: &OutPeer) {
+        let target = {
+            let st = peer.lock();
+            st.seq.tail().saturating_add(SEQ_BLOCK)
+        };
+        let result = self.store.save_last_seq(peer.ck, target);
+        let mut st = peer.lock();
+        st.reserve_queued = false;
+        match result {
+            Ok(()) => {
+                st.reserved = st.reserved.max(target);
+                self.reserve_outage.end();
+            }
+            Err(error) => {
+                drop(st);
+                let message = format!("for {}: {error}", peer.name);
+                if self.reserve_outage.begin(&message) {
+                    self.shared
+                        .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+                }
+                std::thread::sleep(RETRY_PAUSE);
+            }
+        }
+    }
+
+    /// After Redis came back: re-reads the length of the peer's list and puts back the
+    /// seq reservation. If the list lost frames (Redis restarted without its data), the
+    /// frames being drained, which are still in memory, are pushed back at its head so
+    /// that the trims that follow their acks remove exactly them.
+    fn resync(&mut self, peer: &OutPeer) {
+        let reserved = peer.lock().reserved;
+        if let Err(error) = self.store.save_last_seq(peer.ck, reserved) {
+            log!("restoring the seq reservation of {}: {error}", peer.name);
+        }
+        let len = match self.store.backlog_len(peer.ck) {
+            Ok(len) => len,
+            Err(error) => {
+                log!(
+                    "re-reading the backlog length of {}: {error}; retrying",
+                    peer.name
+                );
+                std::thread::sleep(RETRY_PAUSE);
+                self.shared.jobs.push(Job::Resync(peer.id));
+                return;
+            }
+        };
+        let mut st = peer.lock();
+        if len >= st.redis_len {
+            st.redis_len = len;
+            return;
+        }
+        let in_drain: Vec<Vec<u8>> = st
+            .drain
+            .as_ref()
+            .map(|d| d.unacked().map(|(_, f)| f.to_vec()).collect())
+            .unwrap_or_default();
+        drop(st);
+        let frames: Vec<&[u8]> = in_drain.iter().map(Vec::as_slice).collect();
+        let restored = self.store.restore_head(peer.ck, &frames);
+        let mut st = peer.lock();
+        match restored {
+            Ok(()) => {
+                log!(
+                    "Redis lost {} parked message(s) for {}; {} being sent were put back",
+                    st.redis_len - len,
+                    peer.name,
+                    frames.len()
+                );
+                st.redis_len = len + frames.len() as u64;
+                st.redis_read = frames.len() as u64;
+            }
+            Err(error) => {
+                drop(st);
+                log!(
+                    "restoring the backlog head of {}: {error}; retrying",
+                    peer.name
+                );
+                std::thread::sleep(RETRY_PAUSE);
+                self.shared.jobs.push(Job::Resync(peer.id));
+            }
+        }
+    }
+
+    /// The stop deadline passed: counts the at-least-once frames still only in memory
+    /// (neither acknowledged nor parked), reports them and returns the count. They stay in
+    /// the windows: a later `run` still sends or parks them.
+    fn abandon(&mut self) -> u64 {
+        let mut peers = Vec::new();
+        self.shared.registry.snapshot(&mut peers);
+        let mut total = 0;
+        for peer in peers {
+            let n = peer.lock().window.unacked().count() as u64;
+            if n > 0 {
+                log!(
+                    "stop timed out with {n} at-least-once message(s) for {} neither \
+                     delivered nor parked in Redis",
+                    peer.name
+                );
+                total += n;
+            }
+        }
+        if total > 0 {
+            self.shared.abandoned.fetch_add(total, Ordering::Relaxed);
+            let message = format!(
+                "stop gave up on {total} at-least-once message(s): neither delivered nor \
+                 parked in Redis; they are lost if the process exits"
+            );
+            self.shared
+                .report(StatusKind::FramesAbandoned, "", "", &message);
+        }
+        total
+    }
+
+    /// Writes the dirty cursors. One that cannot be written is put back and retried after
+    /// [`RETRY_PAUSE`] until it is: a stored cursor that lags behind delivery would make a
+    /// restarted sender number below it.
     fn persist_cursors(&mut self) {
         self.persist_due = None;
         self.last_persist = Instant::now();
         self.shared.cursors.take(&mut self.cursors);
+        let mut failure = None;
         for &(ck, cursor) in &self.cursors {
-            if let Err(error) = self.store.save_cursor(ck, cursor) {
-                let message = format!("persisting cursor of connection {ck} failed: {error}");
-                log!("{message}");
-                self.shared
-                    .report(StatusKind::ListenerStoreError, "", "", &message);
+            if failure.is_none()
+                && let Err(error) = self.store.save_cursor(ck, cursor)
+            {
+                failure = Some(format!("persisting the cursor of connection {ck}: {error}"));
             }
+            if failure.is_some() {
+                self.shared.cursors.mark(&self.shared.jobs, ck, cursor);
+            }
+        }
+        match failure {
+            Some(message) => {
+                if self.cursor_outage.begin(&message) {
+                    self.shared
+                        .report(StatusKind::ListenerStoreError, "", "", &message);
+                }
+                self.persist_due = Some(Instant::now() + RETRY_PAUSE);
+            }
+            None => self.cursor_outage.end(),
         }
     }
 }

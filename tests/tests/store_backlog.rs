@@ -113,11 +113,11 @@ fn pending_counts_cover_only_this_senders_queues() {
     // l1 is known and registered; l3 was seen once but is no longer in the catalog.
     let l1_topic = format!("{p}t1");
     store
-        .remember_listener(&me, &src, "127.0.0.1:7001", &l1_topic)
+        .remember_listener(&me, &src, "127.0.0.1:7001", &l1_topic, &l1)
         .unwrap();
     store.register(&l1_topic, "127.0.0.1:7001", &l1).unwrap();
     store
-        .remember_listener(&me, &src, "127.0.0.1:7003", &format!("{p}t3"))
+        .remember_listener(&me, &src, "127.0.0.1:7003", &format!("{p}t3"), &l3)
         .unwrap();
 
     assert_eq!(store.pending_count(&me, &src).unwrap(), 12);

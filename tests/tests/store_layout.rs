@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use liner_broker::store::ListenerHint;
 use liner_tests::{RedisServer, unique_prefix};
 use redis::Commands;
 
@@ -99,31 +100,49 @@ fn cursors_and_last_seqs_are_strings_per_connection_key() {
 }
 
 #[test]
-fn sender_hints_map_listener_address_to_topic() {
+fn sender_hints_map_listener_address_to_topic_and_name_as_liner_1_4_does() {
     let server = RedisServer::start();
     let mut store = server.store();
     let mut raw = server.connection();
     let p = unique_prefix();
     let (sender, src) = (format!("{p}s"), format!("{p}src"));
+    let key = format!("lnr_sender:{sender}:{src}:listener");
 
     store
-        .remember_listener(&sender, &src, "127.0.0.1:5001", "beta")
+        .remember_listener(&sender, &src, "127.0.0.1:5001", "beta", "node-b")
         .unwrap();
     store
-        .remember_listener(&sender, &src, "127.0.0.1:5000", "alpha")
+        .remember_listener(&sender, &src, "127.0.0.1:5000", "alpha", "node-a")
         .unwrap();
-    let stored: HashMap<String, String> = raw
-        .hgetall(format!("lnr_sender:{sender}:{src}:listener"))
-        .unwrap();
-    assert_eq!(stored["127.0.0.1:5000"], "alpha");
-    assert_eq!(stored["127.0.0.1:5001"], "beta");
+    // A hint written before names were stored: the topic alone.
+    let _: () = raw.hset(&key, "127.0.0.1:5002", "gamma").unwrap();
+    let stored: HashMap<String, String> = raw.hgetall(&key).unwrap();
+    assert_eq!(stored["127.0.0.1:5000"], "alpha\x1fnode-a");
+    assert_eq!(stored["127.0.0.1:5001"], "beta\x1fnode-b");
+    let hint = |addr: &str, topic: &str, listener: Option<&str>| ListenerHint {
+        addr: addr.into(),
+        topic: topic.into(),
+        listener: listener.map(Into::into),
+    };
     assert_eq!(
         store.listeners_of(&sender, &src).unwrap(),
         [
-            ("127.0.0.1:5000".to_string(), "alpha".to_string()),
-            ("127.0.0.1:5001".to_string(), "beta".to_string()),
+            hint("127.0.0.1:5000", "alpha", Some("node-a")),
+            hint("127.0.0.1:5001", "beta", Some("node-b")),
+            hint("127.0.0.1:5002", "gamma", None),
         ]
     );
+
+    // Forgetting is per topic: a hint about another topic stays.
+    store
+        .forget_listener(&sender, &src, "127.0.0.1:5000", "beta")
+        .unwrap();
+    store
+        .forget_listener(&sender, &src, "127.0.0.1:5001", "beta")
+        .unwrap();
+    let mut left: Vec<String> = raw.hkeys(&key).unwrap();
+    left.sort();
+    assert_eq!(left, ["127.0.0.1:5000", "127.0.0.1:5002"]);
 }
 
 #[test]

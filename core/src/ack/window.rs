@@ -54,6 +54,9 @@ pub struct TxWindow<B> {
     last: u64,
     /// Highest cumulative Ack accepted, never above `last`.
     acked: u64,
+    /// Highest seq of a frame written (at least in part) before the last rewind: frames
+    /// above it were never on any connection. Survives `clear`.
+    written: u64,
 }
 
 /// Positions and counters only: the stored bytes would drown them.
@@ -66,6 +69,7 @@ impl<B: AsRef<[u8]>> fmt::Debug for TxWindow<B> {
             .field("tail", &self.tail)
             .field("last", &self.last)
             .field("acked", &self.acked)
+            .field("written", &self.written)
             .finish()
     }
 }
@@ -80,6 +84,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             tail: 0,
             last: 0,
             acked: 0,
+            written: 0,
         }
     }
 
@@ -160,8 +165,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         let mut kept = 0;
         let mut pos = self.head;
         while let Some(frame) = self.frame_at(pos) {
-            let (len, seq) = (frame.len(), frame.seq);
-            let written_best_effort = !frame.at_least_once && pos + len <= self.sent;
+            let (len, seq, at_least_once) = (frame.len(), frame.seq, frame.at_least_once);
+            if pos < self.sent {
+                self.written = self.written.max(seq);
+            }
+            let written_best_effort = !at_least_once && pos + len <= self.sent;
             if !written_best_effort && seq > self.acked {
                 if let Some(buf) = self.buf.as_mut().get_mut(..pos + len) {
                     buf.copy_within(pos.., kept);
@@ -230,6 +238,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     /// Highest cumulative Ack applied (0 when none).
     pub fn acked_seq(&self) -> u64 {
         self.acked
+    }
+
+    /// Highest seq written to a connection, at least in part, before the last
+    /// [`TxWindow::rewind`] (0 when none). Frames above it have never been sent, so a
+    /// peer's cursor covering one of them cannot mean it was delivered: the sender's
+    /// numbering collided with an older run's and those frames need new seqs.
+    pub fn written_seq(&self) -> u64 {
+        self.written
     }
 
     fn check_seq(&self, seq: u64) -> Result<(), WindowError> {

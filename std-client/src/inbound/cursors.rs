@@ -90,7 +90,9 @@ impl<S: CursorStore> CursorBook<S> {
             });
     }
 
-    /// Saves every cursor that moved since it was loaded or last saved (at stop).
+    /// Saves every cursor that moved since it was loaded or last saved (at stop). Gives up
+    /// at the first failure (Redis is down; `stop` must not wait a timeout per cursor): the
+    /// cursors not saved can only cause duplicates after a restart, never a loss.
     pub fn persist_all(&mut self, shared: &Shared) {
         for (&ck, entry) in &mut self.entries {
             if entry.delivered == entry.stored {
@@ -100,8 +102,9 @@ impl<S: CursorStore> CursorBook<S> {
                 Ok(()) => entry.stored = entry.delivered,
                 Err(err) => {
                     let message = format!("saving the cursor of connection {ck}: {err}");
-                    crate::log::log!("{message}");
+                    crate::log::log!("{message}; not saving the others");
                     shared.report(StatusKind::ListenerStoreError, "", "", &message);
+                    return;
                 }
             }
         }

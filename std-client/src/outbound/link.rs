@@ -4,11 +4,16 @@
 
 use std::net::{SocketAddr, TcpStream};
 
+use liner_core::ack::TxWindow;
+use liner_core::frame::{Frame, parse_frame};
+
 use super::SharedStream;
 
 use crate::jobs::Job;
+use crate::log::log;
 use crate::peer::{Link, OutPeer, PeerState};
 use crate::shared::Shared;
+use crate::status::StatusKind;
 
 /// Marks the peer `Connecting` and returns its address when an attempt should start now:
 /// the peer is offline with a known address and either `due` (its backoff expired) or a
@@ -41,6 +46,7 @@ pub(super) fn connected(peer: &OutPeer, shared: &Shared, cursor: u64, socket: Tc
     let mut st = peer.lock();
     st.stream = SharedStream::connected(socket);
     st.window.rewind();
+    renumber_collided(peer, &mut st, shared, cursor);
     st.window.ack(cursor);
     let own_tail = st.seq.tail();
     st.seq.resume(own_tail, cursor);
@@ -52,6 +58,52 @@ pub(super) fn connected(peer: &OutPeer, shared: &Shared, cursor: u64, socket: Tc
     }
     OutPeer::shrink_window(&mut st, shared.config.window_bytes);
     peer.notify_room(&st);
+}
+
+/// Frames never written to any connection cannot have been delivered, so a Welcome cursor
+/// covering one means this sender numbered them below seqs an earlier run of it already
+/// used (its seq reservation in Redis was lost or could not be renewed). Acking them
+/// would free undelivered frames; instead they get new seqs above the cursor, in order.
+/// Unwritten best-effort frames are dropped (and counted) on the way.
+fn renumber_collided(peer: &OutPeer, st: &mut PeerState, shared: &Shared, cursor: u64) {
+    let written = st.window.written_seq();
+    let first_unsent = st
+        .window
+        .unacked()
+        .map(|(seq, _)| seq)
+        .find(|&s| s > written);
+    if first_unsent.is_none_or(|seq| seq > cursor) {
+        return;
+    }
+    let mut fresh = TxWindow::new(vec![0; st.window.capacity() + st.window.used()]);
+    let mut next = cursor + 1;
+    let mut renumbered = 0u64;
+    for (seq, frame) in st.window.unacked() {
+        let pushed = match parse_frame(frame) {
+            Ok(Some((Frame::Data(data), _))) if seq > written => {
+                renumbered += 1;
+                next += 1;
+                fresh.push_data(next - 1, data.topic_key, data.flags, data.payload)
+            }
+            _ => fresh.push_encoded(frame).map(drop),
+        };
+        // The fresh window is larger than everything it receives.
+        debug_assert!(pushed.is_ok(), "renumbering lost a frame: {pushed:?}");
+    }
+    st.dropped_best_effort += st.window.unwritten_best_effort() as u64;
+    st.window = fresh;
+    let tail = st.seq.tail();
+    st.seq.resume(tail.max(next - 1), cursor);
+    let message = format!(
+        "{renumbered} message(s) renumbered above the listener's cursor {cursor}: \
+         this sender's numbering restarted below seqs it had used before"
+    );
+    log!("peer {}: {message}", peer.name);
+    shared.report(StatusKind::SenderSendError, "", &peer.name, &message);
+    if !st.reserve_queued {
+        st.reserve_queued = true;
+        shared.jobs.push(Job::Reserve(peer.id));
+    }
 }
 
 /// A cumulative Ack for `seq` arrived.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use redis::{Commands, Connection, RedisResult, Value};
 
+use super::catalog::ListenerHint;
 use super::error::SpillError;
 use super::{Store, StoreError, keys};
 
@@ -130,6 +131,22 @@ impl Store {
             }
         }
         Ok(out.len())
+    }
+
+    /// Puts `frames` back at the head of the queue of `ck`, in order (after Redis lost its
+    /// data while they were being drained: they must be there when they are trimmed).
+    /// One `LPUSH`, not retried after a break (the caller re-reads the length).
+    pub fn restore_head(&mut self, ck: u64, frames: &[&[u8]]) -> Result<(), StoreError> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("LPUSH");
+        cmd.arg(keys::messages(ck));
+        // LPUSH puts each argument at the head in turn: the last frame goes first.
+        for frame in frames.iter().rev() {
+            cmd.arg(*frame);
+        }
+        self.link.once(|con| cmd.query::<u64>(con).map(drop))
     }
 
     /// Removes the `n` oldest frames of the queue of `ck` (the ones the listener acked).
@@ -266,10 +283,11 @@ fn listener_locations(
 ) -> RedisResult<BTreeMap<String, (String, String)>> {
     let hints: BTreeMap<String, String> = con.hgetall(keys::sender_listeners(unique, src_topic))?;
     let mut located = BTreeMap::new();
-    for (addr, topic) in hints {
-        let name: Option<String> = con.hget(keys::topic_addresses(&topic), &addr)?;
+    for (addr, value) in hints {
+        let hint = ListenerHint::parse(addr, &value);
+        let name: Option<String> = con.hget(keys::topic_addresses(&hint.topic), &hint.addr)?;
         if let Some(name) = name {
-            located.entry(name).or_insert((addr, topic));
+            located.entry(name).or_insert((hint.addr, hint.topic));
         }
     }
     Ok(located)

@@ -12,11 +12,6 @@ use super::{Store, StoreError, keys};
 /// (only possible if someone deletes it concurrently).
 const MAX_ATTEMPTS: usize = 8;
 
-/// Raises the counter to at least ARGV[1] in one server-side step (never lowers it).
-const LIFT_SCRIPT: &str = "local c = tonumber(redis.call('GET', KEYS[1]) or '0') \
-    if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end \
-    return 1";
-
 impl Store {
     /// After Redis lost its data: writes back a topic or connection key this client still
     /// uses (`key` is the full key name, e.g. from [`keys::topic_key`]) unless someone set
@@ -30,15 +25,7 @@ impl Store {
 
     /// Raises `lnr_unique_key` to at least `value` (a key known to be in use).
     pub fn lift_key_counter(&mut self, value: u64) -> Result<(), StoreError> {
-        self.link.idempotent(|con| {
-            redis::cmd("EVAL")
-                .arg(LIFT_SCRIPT)
-                .arg(1)
-                .arg(keys::UNIQUE_KEY_COUNTER)
-                .arg(value)
-                .query::<i64>(con)
-                .map(drop)
-        })
+        self.raise(keys::UNIQUE_KEY_COUNTER, value)
     }
 
     /// The numeric key of `topic` (`lnr_topic:{topic}:key`), allocated on first use.

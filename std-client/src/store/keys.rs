@@ -9,9 +9,9 @@
 //! | `lnr_connection:{unique}:{src_topic}:{listener}:key` | STRING | connection key `ck` |
 //! | `lnr_connection:{ck}:sender` | STRING | the sender's topic |
 //! | `lnr_connection:{ck}:mess_number` | STRING | listener cursor: last delivered seq |
-//! | `lnr_connection:{ck}:last_seq` | STRING | sender: last seq it assigned (liner addition) |
+//! | `lnr_connection:{ck}:last_seq` | STRING | sender: seq reservation, no seq above it was assigned (liner addition) |
 //! | `lnr_connection:{ck}:messages` | LIST | offline frames, oldest first |
-//! | `lnr_sender:{unique}:{src_topic}:listener` | HASH | listener address → listener topic |
+//! | `lnr_sender:{unique}:{src_topic}:listener` | HASH | listener address → `{topic}\x1f{listener}` |
 //!
 //! Peer events travel on the Pub/Sub channel `lnr_events:{db}`: Pub/Sub ignores `SELECT`, so
 //! the database number keeps clients of different databases apart.
@@ -82,7 +82,8 @@ pub fn messages(ck: u64) -> String {
     format!("lnr_connection:{ck}:messages")
 }
 
-/// Reconnect hints of the sender (`unique`, `src_topic`): HASH listener address → topic.
+/// Reconnect hints of the sender (`unique`, `src_topic`): HASH listener address → topic and
+/// listener name (see [`super::ListenerHint`]).
 pub fn sender_listeners(unique: &str, src_topic: &str) -> String {
     format!("lnr_sender:{unique}:{src_topic}:listener")
 }

@@ -51,31 +51,37 @@ fn peer_reports_name_a_topic_routed_to_the_peer() {
 #[test]
 fn welcome_cursor_frees_delivered_frames_and_the_rest_is_resent() {
     let (h, script, peer) = one_peer(fast_config());
-    // Queued while offline (no worker here, so they stay in the window).
+    h.point(&peer, script.addr());
+    let mut side = script.accept_welcome(LISTENER, 0);
     for i in 1..=5u8 {
         h.send(&peer, &[i], true);
     }
-    h.point(&peer, script.addr());
-    let mut side = script.accept_welcome(LISTENER, 3);
-    let frames = side.data(2);
-    assert_eq!(frames, [(4, vec![4]), (5, vec![5])]);
+    assert_eq!(seqs(&side.data(5)), [1, 2, 3, 4, 5]);
+    // The connection breaks before any Ack; the listener had delivered up to 3.
+    drop(side);
+    let mut again = script.accept_welcome(LISTENER, 3);
+    assert_eq!(again.data(2), [(4, vec![4]), (5, vec![5])]);
     h.send(&peer, b"six", true);
-    assert_eq!(side.data(1), [(6, b"six".to_vec())]);
+    assert_eq!(again.data(1), [(6, b"six".to_vec())]);
 }
 
 #[test]
-fn seqs_resume_above_a_cursor_ahead_of_the_sender() {
+fn frames_never_sent_are_renumbered_above_a_cursor_that_covers_them() {
     let (h, script, peer) = one_peer(fast_config());
-    h.send(&peer, b"old", true);
+    // Queued before the first connection, numbered from 1: a cursor of 40 means an
+    // earlier run of this sender already used those seqs; these frames were never sent.
+    for i in 1..=3u8 {
+        h.send(&peer, &[i], true);
+    }
     h.point(&peer, script.addr());
     let mut side = script.accept_welcome(LISTENER, 40);
-    wait_link(&peer, Link::Connected);
+    assert_eq!(side.data(3), [(41, vec![1]), (42, vec![2]), (43, vec![3])]);
     assert!(
-        peer.lock().window.is_empty(),
-        "seq 1 is covered by cursor 40"
+        h.wait_report(StatusKind::SenderSendError, 1)
+            .contains("renumbered")
     );
     h.send(&peer, b"new", true);
-    assert_eq!(side.data(1), [(41, b"new".to_vec())]);
+    assert_eq!(side.data(1), [(44, b"new".to_vec())]);
 }
 
 #[test]

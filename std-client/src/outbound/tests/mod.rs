@@ -112,7 +112,7 @@ impl Harness {
         self.shared
             .registry
             .add_peer(name, 16, |id| {
-                OutPeer::new(id, name.to_string(), 100 + id as u64, window, 1)
+                OutPeer::new(id, name.to_string(), 100 + id as u64, window, 1, u64::MAX)
             })
             .unwrap()
     }

@@ -80,7 +80,7 @@ fn push(window: &mut TxWindow<Vec<u8>>, seq: u64) {
 
 /// A connected peer with a drain window holding `drain` and a window holding `window`.
 fn peer(drain: &[u64], window: &[u64]) -> OutPeer {
-    let peer = OutPeer::new(0, "listener".into(), 1, 4096, 1);
+    let peer = OutPeer::new(0, "listener".into(), 1, 4096, 1, u64::MAX);
     let mut st = peer.lock();
     st.link = Link::Connected;
     let mut d = TxWindow::new(vec![0; 4096]);
