@@ -1,16 +1,19 @@
 //! Test harness shared by liner's integration tests: a private `redis-server` per test
 //! ([`RedisServer`]), fake servers and a reply-dropping proxy for failure cases
-//! ([`FakeRedis`], [`CutProxy`]), child processes that crash tests can SIGKILL
+//! ([`FakeRedis`], [`CutProxy`]), a proxy that stalls, severs or slows a link on command
+//! ([`FaultProxy`]), child processes that crash tests can SIGKILL
 //! ([`ChildProcess`]), and collision-free names ([`unique_prefix`]).
 
 mod child;
 mod cut_proxy;
 mod fake_redis;
+mod fault_proxy;
 mod names;
 mod redis_server;
 
 pub use child::ChildProcess;
 pub use cut_proxy::CutProxy;
 pub use fake_redis::FakeRedis;
+pub use fault_proxy::FaultProxy;
 pub use names::unique_prefix;
 pub use redis_server::{EXTERNAL_URL_ENV, RedisServer};
