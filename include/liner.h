@@ -79,6 +79,12 @@
 #define LNR_ERR_BUSY 11
 
 /**
+ * `lnr_stop`/`lnr_delete_client` could neither deliver nor park some at-least-once
+ * messages within the stop timeout (the message says how many; they are lost).
+ */
+#define LNR_ERR_ABANDONED 12
+
+/**
  * Status kind: an outbound connection to a peer completed its handshake.
  */
 #define LNR_PEER_CONNECTED 1
@@ -128,6 +134,12 @@
  * its address and the connection was closed.
  */
 #define LNR_PEER_PROTOCOL_ERROR 10
+
+/**
+ * Status kind (added by liner-broker): stopping gave up on at-least-once messages it could
+ * neither deliver nor park in Redis within the stop timeout; `message` says how many.
+ */
+#define LNR_FRAMES_ABANDONED 11
 
 /**
  * Most clients alive at once in one process: the slots of the static handle table.
@@ -183,7 +195,19 @@ typedef void (*lnr_receive_cb)(const char *to,
                                lnr_uData user_data);
 
 /**
- * Status callback: `kind` is one of `LNR_PEER_CONNECTED` … `LNR_PEER_PROTOCOL_ERROR`;
+ * Receive callback of `lnr_run_fallible`, with the parameters of `lnr_receive_cb`. It
+ * returns 0 when it processed the message, non-zero to refuse it: the message is then not
+ * acknowledged and is delivered again later (with backoff), before anything newer from the
+ * same sender topic.
+ */
+typedef int (*lnr_fallible_receive_cb)(const char *to,
+                                       const char *from,
+                                       const char *data,
+                                       size_t size,
+                                       lnr_uData user_data);
+
+/**
+ * Status callback: `kind` is one of `LNR_PEER_CONNECTED` … `LNR_FRAMES_ABANDONED`;
  * `topic`, `peer` and `message` are never NULL (possibly "") and valid only during the call.
  */
 typedef void (*lnr_status_cb)(int kind,
@@ -293,11 +317,27 @@ lnr_hClient lnr_new_client_postgres(const char *unique_name,
 bool lnr_run(lnr_hClient h, lnr_receive_cb callback, lnr_uData user_data);
 
 /**
+ * `lnr_run` with a callback that may refuse a message (liner-broker addition): it returns
+ * 0 when it processed the message and non-zero when it could not (a database down, a full
+ * queue). A refused message is not acknowledged; it is delivered again later, after the
+ * sender's reconnect backoff (growing while refusals go on), and before anything newer from
+ * the same sender (unique name and topic), whose later messages wait behind it meanwhile.
+ * Everything else is as for `lnr_run` (NULL callback: a send-only client).
+ *
+ * Thread safety: any thread; concurrent run/stop calls on one handle are serialised.
+ */
+bool lnr_run_fallible(lnr_hClient h, lnr_fallible_receive_cb callback, lnr_uData user_data);
+
+/**
  * Removes the client's addresses from the catalog, persists cursors, parks unacknowledged
  * at-least-once messages in Redis and joins the client's threads (a receive callback in
  * progress finishes first). The bound address is kept for the next `lnr_run`; the published
  * address is cleared. Idempotent. Must not be called from this client's own callbacks
- * (`LNR_ERR_INVALID_ARG`).
+ * (`LNR_ERR_INVALID_ARG`). Takes at most the stop timeout (`lnr_config_set_stop_timeout_ms`):
+ * at-least-once messages it could neither deliver nor park in Redis by then are reported
+ * (false, `LNR_ERR_ABANDONED` with the count in the message, `LNR_FRAMES_ABANDONED` to the
+ * status callback) and the client is stopped all the same; they stay in memory for the
+ * next `lnr_run` and are lost if the process exits or the client is deleted.
  *
  * Thread safety: any thread except this client's callback threads.
  */
@@ -669,6 +709,23 @@ bool lnr_config_set_redis_timeout_ms(uint32_t ms);
  * Thread safety: any thread.
  */
 uint32_t lnr_config_redis_timeout_ms(void);
+
+/**
+ * Longest time `lnr_stop` and `lnr_delete_client` take, for clients created afterwards.
+ * At-least-once messages that could be neither delivered nor parked in Redis by then are
+ * abandoned and reported (`LNR_ERR_ABANDONED`, `LNR_FRAMES_ABANDONED`). 0 = library
+ * default (3000 ms).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_stop_timeout_ms(uint32_t ms);
+
+/**
+ * The value clients created now get (see `lnr_config_set_stop_timeout_ms`).
+ *
+ * Thread safety: any thread.
+ */
+uint32_t lnr_config_stop_timeout_ms(void);
 
 /**
  * Restores every process-wide setting above (including the maximum message size and the

@@ -20,7 +20,10 @@ Callbacks (receive, status, log) run on the library's threads. They may call ``s
 ``send_all``, ``subscribe`` and the other non-lifecycle methods, but not ``run``, ``stop``
 or ``close`` of their own client (the library refuses: it would have to join the calling
 thread). The library's next message on that thread waits until the callback returns, so keep
-callbacks short. An exception raised in a callback is printed by ctypes and otherwise ignored.
+callbacks short. An exception raised in the receive callback refuses the message: it is not
+acknowledged and comes again later, before anything newer from the same sender
+(``lnr_run_fallible``); the first traceback of a run is printed, later ones in one line. An
+exception in a status or log callback is printed by ctypes and otherwise ignored.
 
 The C callback objects are kept on the ``Client`` (and, for the log callback, in this module)
 for as long as the library may call them, so they are never garbage-collected under it.
@@ -34,6 +37,7 @@ import atexit
 import ctypes
 import sys
 import threading
+import traceback
 import weakref
 from ctypes import (
     CFUNCTYPE,
@@ -61,6 +65,7 @@ LNR_ERR_INVALID_ARG = 8
 LNR_ERR_CLEAR_WHILE_RUNNING = 9
 LNR_ERR_STARTUP = 10
 LNR_ERR_BUSY = 11
+LNR_ERR_ABANDONED = 12
 
 # Kinds of the status callback.
 LNR_PEER_CONNECTED = 1
@@ -73,6 +78,7 @@ LNR_SENDER_SEND_ERROR = 7
 LNR_LISTENER_STORE_ERROR = 8
 LNR_SENDER_BUSY = 9
 LNR_PEER_PROTOCOL_ERROR = 10
+LNR_FRAMES_ABANDONED = 11
 
 ERROR_NAMES = {v: k for k, v in globals().items() if k == "LNR_OK" or k.startswith("LNR_ERR_")}
 STATUS_NAMES = {
@@ -81,6 +87,7 @@ STATUS_NAMES = {
 
 # Callback types, exactly as typedef'd in include/liner.h.
 RECEIVE_CB = CFUNCTYPE(None, c_char_p, c_char_p, POINTER(c_char), c_size_t, c_void_p)
+FALLIBLE_RECEIVE_CB = CFUNCTYPE(c_int, c_char_p, c_char_p, POINTER(c_char), c_size_t, c_void_p)
 STATUS_CB = CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_char_p, c_void_p)
 LOG_CB = CFUNCTYPE(None, c_char_p, c_void_p)
 ADDR_CB = CFUNCTYPE(None, c_char_p, c_char_p, c_void_p)
@@ -98,6 +105,7 @@ _PROTOTYPES = {
     "lnr_last_error_code": (c_int, [_HANDLE]),
     "lnr_last_error_message": (c_char_p, [_HANDLE]),
     "lnr_run": (c_bool, [_HANDLE, RECEIVE_CB, c_void_p]),
+    "lnr_run_fallible": (c_bool, [_HANDLE, FALLIBLE_RECEIVE_CB, c_void_p]),
     "lnr_stop": (c_bool, [_HANDLE]),
     "lnr_is_running": (c_bool, [_HANDLE]),
     "lnr_send_to": (c_bool, _SEND_ARGS),
@@ -182,6 +190,34 @@ def _dispatch_log(message: Optional[bytes], _user: Optional[int]) -> None:
 
 
 _LOG_TRAMPOLINE = LOG_CB(_dispatch_log)
+
+
+def _refusing_on_exception(receive_cb: ReceiveCallback):
+    """The C receive callback around ``receive_cb``: 0 when it returned, 1 (refused, deliver
+    again) when it raised. An exception must not escape into ctypes, which would print it
+    and return 0, acknowledging a message nobody processed."""
+    printed = threading.Event()
+
+    def on_message(to, from_, data, size, _user) -> int:
+        try:
+            receive_cb(_text(to), _text(from_), ctypes.string_at(data, size) if size else b"")
+        except BaseException as exc:  # noqa: B036 - even SystemExit must not ack the message
+            _report_refusal(exc, printed)
+            return 1
+        return 0
+
+    return on_message
+
+
+def _report_refusal(exc: BaseException, printed: threading.Event) -> None:
+    # A refused message comes back, maybe failing the same way: the whole traceback once per
+    # run, then one line per refusal.
+    if printed.is_set():
+        sys.stderr.write(f"liner: receive callback raised {exc!r}; refused, it will come again\n")
+        return
+    printed.set()
+    sys.stderr.write("liner: receive callback raised; the message is refused and will come again\n")
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
 
 
 def loadLib(path: str) -> None:
@@ -290,17 +326,14 @@ class Client:
     def run(self, receive_cb: Optional[ReceiveCallback]) -> bool:
         """Binds, registers this client's topics and starts receiving:
         ``receive_cb(to_topic, from_topic, data: bytes)`` is called for each message on a
-        library thread (``None``: a send-only client). True if already running (the new
-        callback is then ignored)."""
+        library thread (``None``: a send-only client). A message whose callback raises is
+        refused and delivered again later. True if already running (the new callback is
+        then ignored)."""
         if receive_cb is None:
-            c_cb = RECEIVE_CB()
+            c_cb = FALLIBLE_RECEIVE_CB()
         else:
-
-            def on_message(to, from_, data, size, _user):
-                receive_cb(_text(to), _text(from_), ctypes.string_at(data, size) if size else b"")
-
-            c_cb = self._keep(RECEIVE_CB(on_message))
-        return self._lib.lnr_run(self._h(), c_cb, None)
+            c_cb = self._keep(FALLIBLE_RECEIVE_CB(_refusing_on_exception(receive_cb)))
+        return self._lib.lnr_run_fallible(self._h(), c_cb, None)
 
     def stop(self) -> bool:
         """Unregisters, parks unacknowledged at-least-once messages in Redis and joins the
@@ -354,11 +387,13 @@ class Client:
         return self._lib.lnr_subscribe(self._h(), _arg(topic))
 
     def unsubscribe(self, topic: str) -> bool:
-        """Stops listening on ``topic`` and removes this client's catalog row for it."""
+        """Stops listening on ``topic`` and removes this client's catalog rows of it, also
+        in a process that never subscribed to it (a row a crashed predecessor left)."""
         return self._lib.lnr_unsubscribe(self._h(), _arg(topic))
 
     def refresh_address_topic(self, topic: str) -> bool:
-        """Reloads the addresses of ``topic`` from the store."""
+        """Reloads the addresses of ``topic`` from the store; False with
+        ``LNR_ERR_NO_ADDR`` while it has none."""
         return self._lib.lnr_refresh_address_topic(self._h(), _arg(topic))
 
     def clear_stored_messages(self) -> bool:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks liner.py's ctypes declarations against include/liner.h: every function the binding
 declares exists in the header with the same return and parameter types, and every callback
-type has the header typedef's parameters. Needs neither the library nor Redis:
+type has the header typedef's parameters and return type. Needs neither the library nor Redis:
 ``python3 python/test_liner_header.py``."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ C_TYPES = {
     "lnr_hClient": ctypes.c_void_p,
     "lnr_uData": ctypes.c_void_p,
     "lnr_receive_cb": liner.RECEIVE_CB,
+    "lnr_fallible_receive_cb": liner.FALLIBLE_RECEIVE_CB,
     "lnr_status_cb": liner.STATUS_CB,
     "lnr_log_cb": liner.LOG_CB,
     "lnr_addr_cb": liner.ADDR_CB,
@@ -68,8 +69,10 @@ class HeaderMatchesBinding(unittest.TestCase):
             )
         }
         self.callbacks = {
-            name: params.split(",")
-            for name, params in re.findall(r"typedef void \(\*(lnr_\w+)\)\(([^()]*)\);", text)
+            name: (c_type(ret), params.split(","))
+            for ret, name, params in re.findall(
+                r"typedef (void|int) \(\*(lnr_\w+)\)\(([^()]*)\);", text
+            )
         }
 
     def test_every_declared_function_matches_its_prototype(self) -> None:
@@ -84,6 +87,7 @@ class HeaderMatchesBinding(unittest.TestCase):
     def test_every_callback_type_matches_its_typedef(self) -> None:
         declared = {
             "lnr_receive_cb": liner.RECEIVE_CB,
+            "lnr_fallible_receive_cb": liner.FALLIBLE_RECEIVE_CB,
             "lnr_status_cb": liner.STATUS_CB,
             "lnr_log_cb": liner.LOG_CB,
             "lnr_addr_cb": liner.ADDR_CB,
@@ -92,13 +96,14 @@ class HeaderMatchesBinding(unittest.TestCase):
         self.assertEqual(sorted(declared), sorted(self.callbacks))
         for name, callback_type in declared.items():
             with self.subTest(callback=name):
+                restype, params = self.callbacks[name]
                 expected = []
-                for param in self.callbacks[name]:
+                for param in params:
                     spelling, pname = split_param(param)
                     payload = spelling == "const char *" and pname == "data"
                     expected.append(PAYLOAD_POINTER if payload else c_type(spelling))
                 self.assertEqual(list(callback_type._argtypes_), expected)
-                self.assertIs(callback_type._restype_, None)
+                self.assertIs(callback_type._restype_, restype)
 
     def test_constants_match_the_header(self) -> None:
         defines = dict(re.findall(r"#define (LNR_\w+) (-?\d+)", header_text()))
@@ -106,8 +111,8 @@ class HeaderMatchesBinding(unittest.TestCase):
         for name, value in ours.items():
             with self.subTest(constant=name):
                 self.assertEqual(int(defines[name]), value)
-        codes = {k for k in defines if k == "LNR_OK" or k.startswith(("LNR_ERR_", "LNR_PEER_",
-                                                                      "LNR_SENDER_", "LNR_LISTENER_"))}
+        kinds = ("LNR_ERR_", "LNR_PEER_", "LNR_SENDER_", "LNR_LISTENER_", "LNR_FRAMES_")
+        codes = {k for k in defines if k == "LNR_OK" or k.startswith(kinds)}
         self.assertEqual(codes, set(ours), "error/status constants missing on one side")
 
 

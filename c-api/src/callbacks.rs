@@ -1,17 +1,21 @@
-//! Bridges from liner-broker's Rust callbacks to the C ones: the receive shim given to
-//! `Client::try_run` and the status shim of `lnr_set_status_cb`. Both copy the names into
-//! NUL-terminated stack buffers (no allocation per message) and mark the thread as running
-//! this client's callback while the C function runs.
+//! Bridges from liner-broker's Rust callbacks to the C ones: the receive shims given to
+//! `Client::try_run` and `Client::try_run_fallible`, and the status shim of
+//! `lnr_set_status_cb`. They copy the names into NUL-terminated stack buffers (no
+//! allocation per message) and mark the thread as running this client's callback while the
+//! C function runs.
 
+use std::ffi::c_char;
 use std::sync::Arc;
 
-use liner::{Status, StatusCallback};
+use liner::{Redeliver, Status, StatusCallback};
 
 use super::boundary::{Scope, in_scope, on_client};
 use super::consts::status_constant;
 use super::slots::{AddrText, NameText};
 use super::text::CText;
-use super::types::{UserData, lnr_hClient, lnr_receive_cb, lnr_status_cb, lnr_uData};
+use super::types::{
+    UserData, lnr_fallible_receive_cb, lnr_hClient, lnr_receive_cb, lnr_status_cb, lnr_uData,
+};
 
 /// Longest status message handed to the status callback (longer ones are cut), NUL included.
 const STATUS_MESSAGE_CAPACITY: usize = 512;
@@ -25,20 +29,43 @@ pub(crate) fn receive_shim(
 ) -> impl FnMut(&str, &str, &[u8]) + Send + 'static {
     move |to, from, payload| {
         let Some(callback) = callback else { return };
-        // Names are at most LNR_MAX_NAME_LEN bytes, so nothing is cut here.
-        let to = NameText::from_str(to);
-        let from = NameText::from_str(from);
         // SAFETY: the registered callback has this signature; every pointer outlives the call.
-        in_scope(Scope::Client(index), || unsafe {
-            callback(
-                to.as_ptr(),
-                from.as_ptr(),
-                payload.as_ptr().cast(),
-                payload.len(),
-                user.get(),
-            )
+        hand_over(index, to, from, |to, from| unsafe {
+            callback(to, from, payload.as_ptr().cast(), payload.len(), user.get())
         });
     }
+}
+
+/// The receive closure of `lnr_run_fallible`: a non-zero return refuses the message.
+/// With no C callback, messages are accepted and dropped, as for `lnr_run`.
+pub(crate) fn fallible_receive_shim(
+    index: usize,
+    callback: lnr_fallible_receive_cb,
+    user: UserData,
+) -> impl FnMut(&str, &str, &[u8]) -> Result<(), Redeliver> + Send + 'static {
+    move |to, from, payload| {
+        let Some(callback) = callback else {
+            return Ok(());
+        };
+        // SAFETY: the registered callback has this signature; every pointer outlives the call.
+        let verdict = hand_over(index, to, from, |to, from| unsafe {
+            callback(to, from, payload.as_ptr().cast(), payload.len(), user.get())
+        });
+        if verdict == 0 { Ok(()) } else { Err(Redeliver) }
+    }
+}
+
+/// Runs `call` with `to` and `from` as C strings, marked as this client's callback.
+fn hand_over<R>(
+    index: usize,
+    to: &str,
+    from: &str,
+    call: impl FnOnce(*const c_char, *const c_char) -> R,
+) -> R {
+    // Names are at most LNR_MAX_NAME_LEN bytes, so nothing is cut here.
+    let to = NameText::from_str(to);
+    let from = NameText::from_str(from);
+    in_scope(Scope::Client(index), || call(to.as_ptr(), from.as_ptr()))
 }
 
 /// The status closure for the client in slot `index`; `None` without a C callback.

@@ -7,14 +7,14 @@ use std::ptr;
 use liner::Client;
 
 use super::boundary::{guard, on_client, query_client};
-use super::callbacks::receive_shim;
+use super::callbacks::{fallible_receive_shim, receive_shim};
 use super::consts::LNR_MAX_CLIENTS;
 use super::error::CallError;
 use super::logline::emit;
 use super::settings::client_config;
 use super::slots;
 use super::text::str_arg;
-use super::types::{UserData, lnr_hClient, lnr_receive_cb, lnr_uData};
+use super::types::{UserData, lnr_fallible_receive_cb, lnr_hClient, lnr_receive_cb, lnr_uData};
 
 /// liner-broker's version, NUL-terminated (the c-api crate shares the workspace version).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -191,11 +191,37 @@ pub extern "C" fn lnr_run(h: lnr_hClient, callback: lnr_receive_cb, user_data: l
     .is_some()
 }
 
+/// `lnr_run` with a callback that may refuse a message (liner-broker addition): it returns
+/// 0 when it processed the message and non-zero when it could not (a database down, a full
+/// queue). A refused message is not acknowledged; it is delivered again later, after the
+/// sender's reconnect backoff (growing while refusals go on), and before anything newer from
+/// the same sender (unique name and topic), whose later messages wait behind it meanwhile.
+/// Everything else is as for `lnr_run` (NULL callback: a send-only client).
+///
+/// Thread safety: any thread; concurrent run/stop calls on one handle are serialised.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_run_fallible(
+    h: lnr_hClient,
+    callback: lnr_fallible_receive_cb,
+    user_data: lnr_uData,
+) -> bool {
+    on_client("lnr_run_fallible", h, |entry| {
+        entry.refuse_inside_own_callback("lnr_run_fallible")?;
+        let shim = fallible_receive_shim(entry.index, callback, UserData::new(user_data));
+        Ok(entry.client.try_run_fallible(shim)?)
+    })
+    .is_some()
+}
+
 /// Removes the client's addresses from the catalog, persists cursors, parks unacknowledged
 /// at-least-once messages in Redis and joins the client's threads (a receive callback in
 /// progress finishes first). The bound address is kept for the next `lnr_run`; the published
 /// address is cleared. Idempotent. Must not be called from this client's own callbacks
-/// (`LNR_ERR_INVALID_ARG`).
+/// (`LNR_ERR_INVALID_ARG`). Takes at most the stop timeout (`lnr_config_set_stop_timeout_ms`):
+/// at-least-once messages it could neither deliver nor park in Redis by then are reported
+/// (false, `LNR_ERR_ABANDONED` with the count in the message, `LNR_FRAMES_ABANDONED` to the
+/// status callback) and the client is stopped all the same; they stay in memory for the
+/// next `lnr_run` and are lost if the process exits or the client is deleted.
 ///
 /// Thread safety: any thread except this client's callback threads.
 #[unsafe(no_mangle)]

@@ -55,6 +55,10 @@ static REDIS_TIMEOUT: MillisSetting = MillisSetting {
     value: AtomicU32::new(0),
     field: |c| &mut c.redis_timeout,
 };
+static STOP_TIMEOUT: MillisSetting = MillisSetting {
+    value: AtomicU32::new(0),
+    field: |c| &mut c.stop_timeout,
+};
 
 static SIZE_SETTINGS: [&SizeSetting; 4] = [
     &MAX_MESSAGE_SIZE,
@@ -62,7 +66,12 @@ static SIZE_SETTINGS: [&SizeSetting; 4] = [
     &RECV_BUFFER_BYTES,
     &MAX_PEERS,
 ];
-static MILLIS_SETTINGS: [&MillisSetting; 3] = [&SEND_TIMEOUT, &CONNECT_TIMEOUT, &REDIS_TIMEOUT];
+static MILLIS_SETTINGS: [&MillisSetting; 4] = [
+    &SEND_TIMEOUT,
+    &CONNECT_TIMEOUT,
+    &REDIS_TIMEOUT,
+    &STOP_TIMEOUT,
+];
 
 /// liner 1.4's compression threshold. Wire protocol v1 has no compression, so no payload
 /// is ever compressed; the value is kept and reported for compatibility. `usize::MAX`
@@ -319,6 +328,25 @@ pub extern "C" fn lnr_config_set_redis_timeout_ms(ms: u32) -> bool {
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_config_redis_timeout_ms() -> u32 {
     guard("lnr_config_redis_timeout_ms", 0, || REDIS_TIMEOUT.get())
+}
+
+/// Longest time `lnr_stop` and `lnr_delete_client` take, for clients created afterwards.
+/// At-least-once messages that could be neither delivered nor parked in Redis by then are
+/// abandoned and reported (`LNR_ERR_ABANDONED`, `LNR_FRAMES_ABANDONED`). 0 = library
+/// default (3000 ms).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_set_stop_timeout_ms(ms: u32) -> bool {
+    STOP_TIMEOUT.set("lnr_config_set_stop_timeout_ms", ms)
+}
+
+/// The value clients created now get (see `lnr_config_set_stop_timeout_ms`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_stop_timeout_ms() -> u32 {
+    guard("lnr_config_stop_timeout_ms", 0, || STOP_TIMEOUT.get())
 }
 
 /// Restores every process-wide setting above (including the maximum message size and the

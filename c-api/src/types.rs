@@ -25,7 +25,21 @@ pub type lnr_receive_cb = Option<
     ),
 >;
 
-/// Status callback: `kind` is one of `LNR_PEER_CONNECTED` … `LNR_PEER_PROTOCOL_ERROR`;
+/// Receive callback of `lnr_run_fallible`, with the parameters of `lnr_receive_cb`. It
+/// returns 0 when it processed the message, non-zero to refuse it: the message is then not
+/// acknowledged and is delivered again later (with backoff), before anything newer from the
+/// same sender topic.
+pub type lnr_fallible_receive_cb = Option<
+    unsafe extern "C" fn(
+        to: *const c_char,
+        from: *const c_char,
+        data: *const c_char,
+        size: usize,
+        user_data: lnr_uData,
+    ) -> c_int,
+>;
+
+/// Status callback: `kind` is one of `LNR_PEER_CONNECTED` … `LNR_FRAMES_ABANDONED`;
 /// `topic`, `peer` and `message` are never NULL (possibly "") and valid only during the call.
 pub type lnr_status_cb = Option<
     unsafe extern "C" fn(

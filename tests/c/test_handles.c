@@ -44,6 +44,7 @@ static void on_pending(const char *addr, const char *topic, const char *unique,
 static void check_rejected(lnr_hClient h)
 {
     CHECK(!lnr_run(h, on_message, NULL));
+    CHECK(!lnr_run_fallible(h, NULL, NULL));
     CHECK(!lnr_stop(h));
     CHECK(!lnr_is_running(h));
     CHECK(!lnr_send_to(h, "topic", "x", 1, true));
@@ -143,10 +144,12 @@ static void check_settings(void)
     CHECK(lnr_config_set_send_timeout_ms(250) && lnr_config_send_timeout_ms() == 250);
     CHECK(lnr_config_set_connect_timeout_ms(300) && lnr_config_connect_timeout_ms() == 300);
     CHECK(lnr_config_set_redis_timeout_ms(400) && lnr_config_redis_timeout_ms() == 400);
+    CHECK(lnr_config_stop_timeout_ms() == 3000);
+    CHECK(lnr_config_set_stop_timeout_ms(500) && lnr_config_stop_timeout_ms() == 500);
     CHECK(lnr_config_reset());
     CHECK(lnr_get_max_message_size() == 64u << 20 && lnr_get_compress_threshold() == SIZE_MAX);
     CHECK(lnr_config_max_peers() == 256 && lnr_config_send_timeout_ms() == 2000);
-    CHECK(lnr_config_recv_buffer_bytes() == 256u << 10);
+    CHECK(lnr_config_recv_buffer_bytes() == 256u << 10 && lnr_config_stop_timeout_ms() == 3000);
 }
 
 /* Fills the table: exactly `free_slots` creations succeed, the next one fails. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Subscribe then unsubscribe before run: the unsubscribed topic is never registered (no
-catalog row, sends to it fail with NO_ADDR) while a topic that stays subscribed and the
-client's own topic work."""
+catalog row, refreshing and sending to it fail with NO_ADDR) while a topic that stays
+subscribed and the client's own topic work."""
 
 from _support import Inbox, Scenario, check, liner, main
 
@@ -20,7 +20,9 @@ def body(s: Scenario) -> None:
 
     sender = s.client("sender")
     check(sender.run(None), f"sender run: {sender.last_error_message()}")
-    for topic in (dropped, kept, home):
+    check(not sender.refresh_address_topic(dropped), "refresh of the unsubscribed topic succeeded")
+    check(sender.last_error_code() == liner.LNR_ERR_NO_ADDR, sender.last_error_message())
+    for topic in (kept, home):
         check(sender.refresh_address_topic(topic), sender.last_error_message())
     check(not sender.send_to(dropped, b"nobody"), "send to the unsubscribed topic accepted")
     check(sender.last_error_code() == liner.LNR_ERR_NO_ADDR,

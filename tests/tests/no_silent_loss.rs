@@ -171,11 +171,11 @@ fn refused_messages_come_again_in_order() {
         let mut seen = sink.lock().unwrap();
         let first_sight = !seen.contains(&seq);
         seen.push(seq);
-        if first_sight && seq % 7 == 0 {
+        if first_sight && seq.is_multiple_of(7) {
             refused.fetch_add(1, Ordering::Relaxed);
             return Err(Redeliver);
         }
-        if first_sight && seq % 11 == 0 {
+        if first_sight && seq.is_multiple_of(11) {
             drop(seen);
             panic!("callback panics on purpose at {seq}");
         }
@@ -198,7 +198,7 @@ fn refused_messages_come_again_in_order() {
     // What the callback accepted, in order: every seq once, 1..=100.
     let mut accepted = Vec::new();
     for (i, &seq) in seen.iter().enumerate() {
-        let refused_here = (seq % 7 == 0 || seq % 11 == 0) && !seen[..i].contains(&seq);
+        let refused_here = (seq.is_multiple_of(7) || seq.is_multiple_of(11)) && !seen[..i].contains(&seq);
         if !refused_here {
             accepted.push(seq);
         }

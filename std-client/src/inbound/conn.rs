@@ -81,6 +81,9 @@ pub(super) struct Session {
     pub topics: TopicCache,
     /// Last time any byte arrived (liveness).
     pub last_rx: Instant,
+    /// The connection closes on purpose (a frame could not be delivered): say Bye, so the
+    /// sender takes it as a normal close to retry, not as a failure to log.
+    pub farewell: bool,
 }
 
 impl Session {
@@ -127,6 +130,7 @@ impl InConn {
                 from: String::with_capacity(MAX_NAME_LEN),
                 topics: TopicCache::new(),
                 last_rx: now,
+                farewell: false,
             },
         }
     }

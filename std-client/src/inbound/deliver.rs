@@ -173,6 +173,7 @@ fn on_data<S>(
         from,
         peer,
         outbox,
+        farewell,
         ..
     } = session;
     let Phase::Open { ck, rx } = phase else {
@@ -189,6 +190,7 @@ fn on_data<S>(
                 data.seq,
                 data.topic_key
             );
+            *farewell = true;
             return Err(Closed);
         };
         let on_message = &mut *ctx.on_message;
@@ -200,6 +202,7 @@ fn on_data<S>(
             }
             Ok(Err(Redeliver)) => {
                 ctx.counts.refused += 1;
+                *farewell = true;
                 return Err(Closed);
             }
             Err(_) => {
@@ -210,6 +213,7 @@ fn on_data<S>(
                      delivered again",
                     data.seq
                 );
+                *farewell = true;
                 return Err(Closed);
             }
         }

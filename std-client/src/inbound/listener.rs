@@ -199,7 +199,10 @@ impl<S: CursorStore> Listener<S> {
                 }
                 self.hub.slots[index] = Some(conn);
             }
-            Err(Closed) => self.hub.retire(conn, false, &self.shared),
+            Err(Closed) => {
+                let farewell = conn.session.farewell;
+                self.hub.retire(conn, farewell, &self.shared);
+            }
         }
     }
 

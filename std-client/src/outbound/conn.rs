@@ -34,15 +34,11 @@ enum Phase {
 }
 
 /// What a readiness event led to, besides errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Progress {
     Quiet,
     /// The handshake just completed.
     Connected,
-    /// The listener acknowledged a frame sent on this connection for the first time: the
-    /// channel works end to end (a connection that is accepted but whose frames are
-    /// refused never gets here, so its reconnects keep backing off).
-    Delivering,
 }
 
 /// A frame from the listener, detached from the receive buffer.
@@ -69,8 +65,8 @@ pub(super) struct Conn {
     pings: u64,
     /// Highest seq the listener confirmed (Welcome cursor or Ack).
     confirmed: u64,
-    /// An Ack moved `confirmed` past the Welcome cursor.
-    delivering: bool,
+    /// An Ack moved `confirmed` past the Welcome cursor: the channel worked end to end.
+    delivered: bool,
 }
 
 impl Conn {
@@ -114,7 +110,7 @@ impl Conn {
             last_ping: now,
             pings: 0,
             confirmed: 0,
-            delivering: false,
+            delivered: false,
         })
     }
 
@@ -126,6 +122,13 @@ impl Conn {
 
     pub fn is_connected(&self) -> bool {
         self.phase == Phase::Connected
+    }
+
+    /// Whether the listener acknowledged anything sent on this connection. One that was
+    /// accepted but whose first frame was refused (callback refusal, unknown topic) did
+    /// not: its successor waits longer, so a refused frame is no hot loop.
+    pub fn delivered(&self) -> bool {
+        self.delivered
     }
 
     /// Handles readiness of the socket.
@@ -149,7 +152,7 @@ impl Conn {
         } else {
             Progress::Quiet
         };
-        if writable || progress >= Progress::Connected || !self.writer.idle() {
+        if writable || progress == Progress::Connected || !self.writer.idle() {
             self.flush(shared, stage)?;
         }
         Ok(progress)
@@ -237,12 +240,8 @@ impl Conn {
     fn read(&mut self, shared: &Shared, now: Instant) -> Result<Progress, ConnError> {
         let mut ack = None;
         let result = self.read_frames(shared, now, &mut ack);
-        let mut result = result;
         if let Some(seq) = ack {
-            if seq > self.confirmed && !self.delivering {
-                self.delivering = true;
-                result = result.map(|p| p.max(Progress::Delivering));
-            }
+            self.delivered |= seq > self.confirmed;
             self.confirmed = self.confirmed.max(seq);
             link::acked(&self.peer, shared, seq);
         }

@@ -84,16 +84,10 @@ impl Slot {
         );
         match ready {
             Ok(Progress::Quiet) => None,
-            Ok(progress) => {
+            Ok(Progress::Connected) => {
                 self.retry_at = None;
                 let label = label(&self.peer, conn);
                 self.report_up(cx.shared, &label);
-                // Only a channel that delivers resets the backoff: a listener that accepts
-                // the connection but refuses its first frame (callback refusal, unknown
-                // topic) is retried later and later, not in a hot loop.
-                if progress == Progress::Delivering {
-                    self.backoff.reset();
-                }
                 None
             }
             Err(e) => {
@@ -141,6 +135,11 @@ impl Slot {
             return;
         };
         let label = label(&self.peer, &conn);
+        // Only a connection that delivered something makes the next attempt quick: a
+        // listener that accepts but refuses the first frame is retried later and later.
+        if conn.delivered() {
+            self.backoff.reset();
+        }
         conn.close(cx.registry);
         self.went_down(cx.shared, err, &label, now);
     }

@@ -314,13 +314,16 @@ impl Peer {
         }
     }
 
-    /// Reads Acks until the listener closes the connection; returns all of them.
+    /// Reads Acks until the listener says Bye and closes the connection; returns them.
     fn acks_until_closed(&mut self) -> Vec<u64> {
         let mut acks = Vec::new();
         loop {
             match self.recv() {
                 Got::Ack(s) => acks.push(s),
-                Got::Closed => return acks,
+                Got::Bye => {
+                    assert_eq!(self.recv(), Got::Closed, "Bye is the last frame");
+                    return acks;
+                }
                 other => panic!("expected Acks then the close, got {other:?} after {acks:?}"),
             }
         }
