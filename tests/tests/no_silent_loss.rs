@@ -198,7 +198,8 @@ fn refused_messages_come_again_in_order() {
     // What the callback accepted, in order: every seq once, 1..=100.
     let mut accepted = Vec::new();
     for (i, &seq) in seen.iter().enumerate() {
-        let refused_here = (seq.is_multiple_of(7) || seq.is_multiple_of(11)) && !seen[..i].contains(&seq);
+        let refused_here =
+            (seq.is_multiple_of(7) || seq.is_multiple_of(11)) && !seen[..i].contains(&seq);
         if !refused_here {
             accepted.push(seq);
         }
