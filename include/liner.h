@@ -85,6 +85,12 @@
 #define LNR_ERR_ABANDONED 12
 
 /**
+ * Another live client runs with the same unique name (`lnr_run` fails; the message names
+ * its address). A dead predecessor is taken over at once instead.
+ */
+#define LNR_ERR_DUPLICATE_NAME 13
+
+/**
  * Status kind: an outbound connection to a peer completed its handshake.
  */
 #define LNR_PEER_CONNECTED 1

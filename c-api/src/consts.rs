@@ -34,6 +34,9 @@ pub const LNR_ERR_BUSY: c_int = 11;
 /// `lnr_stop`/`lnr_delete_client` could neither deliver nor park some at-least-once
 /// messages within the stop timeout (the message says how many; they are lost).
 pub const LNR_ERR_ABANDONED: c_int = 12;
+/// Another live client runs with the same unique name (`lnr_run` fails; the message names
+/// its address). A dead predecessor is taken over at once instead.
+pub const LNR_ERR_DUPLICATE_NAME: c_int = 13;
 
 /// Status kind: an outbound connection to a peer completed its handshake.
 pub const LNR_PEER_CONNECTED: c_int = 1;
@@ -90,6 +93,7 @@ pub(crate) const fn error_constant(code: ErrorCode) -> c_int {
         ErrorCode::Startup => LNR_ERR_STARTUP,
         ErrorCode::Busy => LNR_ERR_BUSY,
         ErrorCode::Abandoned => LNR_ERR_ABANDONED,
+        ErrorCode::DuplicateName => LNR_ERR_DUPLICATE_NAME,
     }
 }
 
@@ -110,7 +114,7 @@ pub(crate) const fn status_constant(kind: StatusKind) -> c_int {
     }
 }
 
-const ALL_ERROR_CODES: [ErrorCode; 13] = [
+const ALL_ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::Ok,
     ErrorCode::NotRunning,
     ErrorCode::AlreadyRunning,
@@ -124,6 +128,7 @@ const ALL_ERROR_CODES: [ErrorCode; 13] = [
     ErrorCode::Startup,
     ErrorCode::Busy,
     ErrorCode::Abandoned,
+    ErrorCode::DuplicateName,
 ];
 
 const ALL_STATUS_KINDS: [StatusKind; 11] = [
@@ -169,7 +174,7 @@ mod tests {
     fn every_variant_is_listed_once() {
         let mut codes: Vec<c_int> = ALL_ERROR_CODES.iter().map(|c| error_constant(*c)).collect();
         codes.dedup();
-        assert_eq!(codes, (LNR_OK..=LNR_ERR_ABANDONED).collect::<Vec<_>>());
+        assert_eq!(codes, (LNR_OK..=LNR_ERR_DUPLICATE_NAME).collect::<Vec<_>>());
         let kinds: Vec<c_int> = ALL_STATUS_KINDS
             .iter()
             .map(|k| status_constant(*k))

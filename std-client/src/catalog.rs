@@ -74,7 +74,12 @@ pub(crate) fn register_topic(shared: &Shared, store: &mut Store, topic: &str) ->
     load_own_key(shared, store, topic)?;
     if let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) {
         let addr = addr.to_string();
-        store.register(topic, &addr, &shared.unique_name)?;
+        store.register(
+            topic,
+            &addr,
+            &shared.unique_name,
+            shared.config.liveness_ttl,
+        )?;
         // Unique names are unique: another row under our name is left over by an earlier
         // run of this client that did not stop cleanly, and would send peers to a dead port.
         for (stale, name) in store.addresses(topic)? {
@@ -150,10 +155,13 @@ pub(crate) fn unregister_all(shared: &Shared, store: &mut Store) {
     };
     for topic in shared.listening_topics() {
         if let Err(e) = store.unregister(&topic, &addr.to_string()) {
-            log!("unregistering '{topic}' failed: {e}; its row stays until Redis is back");
+            log!("unregistering '{topic}' failed: {e}; its row stays until its liveness expires");
             return;
         }
         announce(shared, store, PeerEventKind::Disconnected, &topic);
+    }
+    if let Err(e) = store.release_name(&shared.unique_name, &addr.to_string()) {
+        log!("releasing the unique name failed: {e}; it is free once its liveness expires");
     }
 }
 

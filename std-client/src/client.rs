@@ -121,6 +121,7 @@ impl Client {
             listener_stats: Default::default(),
             highest_inbound_key: Default::default(),
             abandoned: Default::default(),
+            present: Default::default(),
         };
         Ok(Client {
             shared: Arc::new(shared),
@@ -241,6 +242,8 @@ impl Client {
             .map_err(|e| Error::Bind(self.bind.clone(), e))?;
         *self.bound.write().unwrap_or_else(|p| p.into_inner()) = Some(bound);
         let published = self.publish_addr(bound)?;
+        // One running process per unique name (a dead predecessor is taken over at once).
+        crate::liveness::claim_name(&self.shared, &mut self.store(), published)?;
         let (worker_store, listener_store, events_store) = {
             let store = self.store();
             (store.try_clone()?, store.try_clone()?, store.try_clone()?)
@@ -261,6 +264,7 @@ impl Client {
         let shared = &self.shared;
         *shared.published.write().unwrap_or_else(|p| p.into_inner()) = Some(published);
         shared.running.store(true, Ordering::Release);
+        crate::liveness::arrive(shared);
         let start = || -> std::io::Result<Running> {
             let worker_stop = Arc::new(StopSignal::default());
             let events_stop = Arc::new(AtomicBool::new(false));
@@ -366,6 +370,7 @@ impl Client {
             return Ok(());
         };
         let deadline = Instant::now() + self.shared.config.stop_timeout;
+        crate::liveness::leave(&self.shared);
         catalog::unregister_all(&self.shared, &mut self.store());
         let Lifecycle::Running(running) = std::mem::replace(&mut *lifecycle, Lifecycle::Moving)
         else {

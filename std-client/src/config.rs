@@ -40,6 +40,11 @@ pub struct Config {
     pub drain_batch: usize,
     /// Connect, read and write timeout of Redis connections.
     pub redis_timeout: Duration,
+    /// How long a running client counts as alive in Redis after its last heartbeat (sent
+    /// every third of this). A listener killed without `stop` is routed around and its
+    /// catalog rows are removed once this expired; a second process with the same unique
+    /// name is refused while the first one is alive.
+    pub liveness_ttl: Duration,
     /// Longest time `stop` (and drop) takes. At-least-once frames that could be neither
     /// delivered nor parked in Redis by then are counted in `Stats::abandoned`, reported
     /// with `StatusKind::FramesAbandoned` and `stop` returns `Error::Abandoned`.
@@ -63,6 +68,7 @@ impl Default for Config {
             reconnect_max: Duration::from_millis(2000),
             drain_batch: 2000,
             redis_timeout: Duration::from_millis(2000),
+            liveness_ttl: Duration::from_millis(3000),
             stop_timeout: Duration::from_millis(3000),
         }
     }
@@ -90,6 +96,7 @@ impl Config {
             ("ping_interval", self.ping_interval),
             ("redis_timeout", self.redis_timeout),
             ("stop_timeout", self.stop_timeout),
+            ("liveness_ttl", self.liveness_ttl),
         ]
         .into_iter()
         .find(|(_, value)| value.is_zero());

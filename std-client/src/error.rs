@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Busy = 11,
     /// `stop` could neither deliver nor park some at-least-once messages in time.
     Abandoned = 12,
+    /// Another live client runs with the same unique name.
+    DuplicateName = 13,
 }
 
 impl ErrorCode {
@@ -71,6 +73,8 @@ pub enum Error {
     /// `stop` gave up on this many at-least-once messages: neither delivered nor parked in
     /// Redis within `Config::stop_timeout` (Redis down and the peer unreachable).
     Abandoned(u64),
+    /// Another live client runs with this unique name (first) at this address (second).
+    DuplicateName(String, String),
 }
 
 impl Error {
@@ -89,6 +93,7 @@ impl Error {
             Error::Startup(_) => ErrorCode::Startup,
             Error::Busy(_) => ErrorCode::Busy,
             Error::Abandoned(_) => ErrorCode::Abandoned,
+            Error::DuplicateName(..) => ErrorCode::DuplicateName,
         }
     }
 }
@@ -111,6 +116,10 @@ impl fmt::Display for Error {
                 f,
                 "stopped with {n} at-least-once message(s) neither delivered nor parked \
                  in Redis (they are lost)"
+            ),
+            Error::DuplicateName(name, addr) => write!(
+                f,
+                "unique name '{name}' is in use by a live client at {addr}; stop it first"
             ),
         }
     }
@@ -152,6 +161,7 @@ mod tests {
             (ErrorCode::Startup, 10),
             (ErrorCode::Busy, 11),
             (ErrorCode::Abandoned, 12),
+            (ErrorCode::DuplicateName, 13),
         ];
         for (code, value) in table {
             assert_eq!(code.as_i32(), value, "{code:?}");

@@ -89,7 +89,21 @@ fn on_event(shared: &Shared, store: &mut Store, event: &PeerEvent) {
                 "unsubscribed",
             );
         }
-        // A stopped peer keeps its route: at-least-once frames for it park in Redis.
+        PeerEventKind::Expired => {
+            // The listener died without stopping; its route goes, its hint stays (its
+            // backlog still drains when it comes back).
+            if let Err(e) = refresh_topic(shared, store, &event.topic) {
+                log!("refreshing '{}' failed: {e}", event.topic);
+            }
+            shared.report(
+                StatusKind::PeerUnsubscribed,
+                &event.topic,
+                &peer,
+                "liveness expired; its catalog row was removed",
+            );
+        }
+        // A stopped peer keeps its route: at-least-once frames for it park in Redis (while
+        // the topic has no live listener; see `Registry::pick`).
         PeerEventKind::Disconnected => {}
     }
 }

@@ -13,8 +13,9 @@ pub(crate) enum Job {
     Spill(usize),
     /// Read the next batch of this peer's Redis backlog into its drain window.
     Drain(usize),
-    /// Remove this many acknowledged frames from the head of this peer's Redis list.
-    Trim(usize, u64),
+    /// Remove the acknowledged frames (this many expected, seqs up to the second number)
+    /// from the head of this peer's Redis list.
+    Trim(usize, u64, u64),
     /// Persist the listener cursors marked dirty.
     PersistCursors,
     /// Reserve the next block of seqs of this peer in Redis.

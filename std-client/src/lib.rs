@@ -16,6 +16,7 @@ mod error;
 mod events;
 mod inbound;
 mod jobs;
+mod liveness;
 mod log;
 mod names;
 mod outage;

@@ -3,6 +3,7 @@
 //! the sender I/O thread and the store worker under one mutex.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -101,6 +102,9 @@ pub(crate) struct OutPeer {
     state: Mutex<PeerState>,
     /// Signalled when window room was freed (ack or spill) and someone waits.
     room: Condvar,
+    /// Its connection failed and its liveness in Redis expired: `send_to` routes around it
+    /// while the topic has a live listener. Read without the lock on the send path.
+    dead: AtomicBool,
 }
 
 /// What the caller must do after a frame was accepted.
@@ -143,7 +147,18 @@ impl OutPeer {
                 stream: SharedStream::default(),
             }),
             room: Condvar::new(),
+            dead: AtomicBool::new(false),
         }
+    }
+
+    /// See [`OutPeer::set_dead`].
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Relaxed)
+    }
+
+    /// Marks the listener dead (or alive again); see the field.
+    pub fn set_dead(&self, dead: bool) {
+        self.dead.store(dead, Ordering::Relaxed);
     }
 
     pub fn lock(&self) -> MutexGuard<'_, PeerState> {

@@ -81,14 +81,29 @@ impl Registry {
         self.routes().dest(topic).is_ok()
     }
 
-    /// Next peer for `topic` (round-robin) and the topic's wire key.
+    /// Next peer for `topic` (round-robin) and the topic's wire key. Listeners known to be
+    /// dead (connection failed, liveness expired) are skipped while a live one exists; when
+    /// all are dead the rotation goes on over them, so at-least-once messages are parked
+    /// for each in turn and delivered when it comes back.
     pub fn pick(&self, topic: &str) -> Result<(Arc<OutPeer>, u64), Error> {
         let mut routes = self.routes();
-        let addr = routes.table.next(topic);
-        let dest = routes.dest(topic)?;
-        addr.and_then(|addr| dest.peers.iter().find(|(a, _)| *a == addr))
-            .map(|(_, peer)| (peer.clone(), dest.key))
-            .ok_or_else(|| Error::NoAddr(topic.to_string()))
+        let routes = &mut **routes;
+        let tries = routes.dest(topic)?.peers.len();
+        let mut first = None;
+        for _ in 0..tries {
+            let Some(addr) = routes.table.next(topic) else {
+                break;
+            };
+            let dest = routes.dest(topic)?;
+            let Some((_, peer)) = dest.peers.iter().find(|(a, _)| *a == addr) else {
+                continue;
+            };
+            if !peer.is_dead() {
+                return Ok((peer.clone(), dest.key));
+            }
+            first.get_or_insert_with(|| (peer.clone(), dest.key));
+        }
+        first.ok_or_else(|| Error::NoAddr(topic.to_string()))
     }
 
     /// Every peer of `topic` and the topic's wire key.
@@ -140,6 +155,14 @@ impl Registry {
             None => routes.dests.push(dest),
         }
         Ok(())
+    }
+
+    /// The peers `topic` routes to, with their addresses.
+    pub fn peers_of(&self, topic: &str) -> Vec<(SocketAddr, Arc<OutPeer>)> {
+        self.routes()
+            .dest(topic)
+            .map(|d| d.peers.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A followed topic routed to the peer with index `id`, if any (status reports name it).

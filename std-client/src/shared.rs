@@ -95,6 +95,8 @@ pub(crate) struct Shared {
     pub listener_stats: crate::inbound::ListenerStats,
     /// At-least-once frames given up at `stop` (neither delivered nor parked).
     pub abandoned: AtomicU64,
+    /// Between `run` and `stop` (see `liveness`): whether the heartbeat may write.
+    pub present: Mutex<bool>,
 }
 
 impl Shared {

@@ -16,6 +16,7 @@ mod events;
 mod key_alloc;
 pub mod keys;
 mod link;
+mod liveness;
 mod subscriber;
 
 pub use backlog::PeerBacklog;
@@ -23,6 +24,7 @@ pub use catalog::ListenerHint;
 pub use endpoint::StoreTimeouts;
 pub use error::{SpillError, StoreError};
 pub use events::{PeerEvent, PeerEventKind};
+pub use liveness::{Heartbeat, RowLiveness, TopicLiveness};
 pub use subscriber::{EventNote, EventSubscriber};
 
 use endpoint::Endpoint;

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use liner_core::ack::{TxWindow, WindowError};
 
 use crate::jobs::Job;
+use crate::liveness::Pulse;
 use crate::log::log;
 use crate::outage::Outage;
 use crate::peer::{Link, OutPeer, SEQ_BLOCK};
@@ -52,6 +53,7 @@ struct Worker {
     drain_outage: Outage,
     cursor_outage: Outage,
     reserve_outage: Outage,
+    pulse: Pulse,
 }
 
 /// When the worker of a stopping client must give up (set by `stop`).
@@ -91,6 +93,7 @@ pub(crate) fn spawn(
         drain_outage: Outage::new("reading parked messages from Redis"),
         cursor_outage: Outage::new("persisting listener cursors"),
         reserve_outage: Outage::new("reserving sequence numbers in Redis"),
+        pulse: Pulse::new(),
     };
     std::thread::Builder::new()
         .name("liner-store".into())
@@ -103,6 +106,7 @@ pub(crate) fn spawn(
                 let mut wait = worker.persist_due.map_or(IDLE_WAIT, |due| {
                     due.saturating_duration_since(Instant::now())
                 });
+                wait = wait.min(worker.pulse.due().saturating_duration_since(Instant::now()));
                 if let Some(deadline) = deadline {
                     wait = wait.min(deadline.saturating_duration_since(Instant::now()));
                 }
@@ -114,6 +118,9 @@ pub(crate) fn spawn(
                 if worker.persist_due.is_some_and(|due| Instant::now() >= due) {
                     worker.persist_cursors();
                 }
+                if deadline.is_none() && Instant::now() >= worker.pulse.due() {
+                    worker.pulse.beat(&worker.shared, &mut worker.store);
+                }
             }
         })
 }
@@ -123,7 +130,7 @@ impl Worker {
         match job {
             Job::Spill(id) => self.spill(&self.shared.registry.peer(id)),
             Job::Drain(id) => self.drain(&self.shared.registry.peer(id)),
-            Job::Trim(id, n) => self.trim(&self.shared.registry.peer(id), n),
+            Job::Trim(id, n, upto) => self.trim(&self.shared.registry.peer(id), n, upto),
             Job::Reserve(id) => self.reserve(&self.shared.registry.peer(id)),
             Job::Resync(id) => self.resync(&self.shared.registry.peer(id)),
             Job::PersistCursors => {
@@ -238,6 +245,11 @@ impl Worker {
         if st.link != Link::Connected || st.redis_read != start {
             return;
         }
+        // Fewer frames than counted: the list is shorter than the counters say (a trim
+        // whose reply was lost, or Redis lost data). The list is the truth.
+        if self.backlog.len() < count {
+            st.redis_len = start + self.backlog.len() as u64;
+        }
         let window_bytes = self.shared.config.window_bytes;
         let drain = st
             .drain
@@ -246,6 +258,9 @@ impl Worker {
         for frame in &self.backlog {
             match drain.push_encoded(frame) {
                 Ok(_) => taken += 1,
+                // A second copy of a frame (a spill repeated after a lost reply): skipped
+                // here, removed from the list with the original.
+                Err(WindowError::SeqNotIncreasing { .. }) => taken += 1,
                 Err(WindowError::TooLarge { needed, .. }) if drain.is_empty() => {
                     *drain = TxWindow::new(vec![0; needed]);
                     if drain.push_encoded(frame).is_ok() {
@@ -254,13 +269,18 @@ impl Worker {
                     break;
                 }
                 Err(WindowError::Full { .. } | WindowError::TooLarge { .. }) => break,
+                // Not a Data frame: it can never be delivered. Reported, skipped (so the
+                // rest of the backlog is not stranded behind it) and trimmed later.
                 Err(error) => {
-                    drop(st);
-                    let message = format!("corrupt frame in the backlog of {}: {error}", peer.name);
+                    taken += 1;
+                    let message = format!(
+                        "a parked element for {} is not a valid frame ({error}); it is \
+                         skipped and lost",
+                        peer.name
+                    );
                     log!("{message}");
                     self.shared
                         .report(StatusKind::SenderStoreError, "", &peer.name, &message);
-                    return;
                 }
             }
         }
@@ -276,34 +296,27 @@ impl Worker {
         }
     }
 
-    /// Removes `n` acknowledged frames from the head of the peer's Redis list.
-    fn trim(&mut self, peer: &OutPeer, n: u64) {
-        let expected_before = peer.lock().redis_len;
-        let trimmed = match self.store.trim_backlog(peer.ck, n as usize) {
-            Ok(()) => true,
-            // The LTRIM may or may not have happened; the list length tells.
-            Err(error) => match self.store.backlog_len(peer.ck) {
-                Ok(len) if len + n == expected_before => true,
-                Ok(len) if len == expected_before => {
-                    self.shared.jobs.push(Job::Trim(peer.id, n));
-                    false
+    /// Removes the acknowledged frames (`n` expected, seqs up to `upto`) from the head of
+    /// the peer's Redis list. The removal is idempotent, so a failure is simply retried;
+    /// since a lost reply leaves the count unknown, the list length is re-read afterwards.
+    fn trim(&mut self, peer: &OutPeer, n: u64, upto: u64) {
+        match self.store.trim_backlog(peer.ck, n as usize, upto) {
+            Ok(removed) => {
+                self.drain_outage.end();
+                let mut st = peer.lock();
+                st.redis_len = st.redis_len.saturating_sub(removed);
+                st.redis_read = st.redis_read.saturating_sub(removed);
+            }
+            Err(error) => {
+                let message = format!("trimming the backlog of {}: {error}", peer.name);
+                if self.drain_outage.begin(&message) {
+                    self.shared
+                        .report(StatusKind::SenderStoreError, "", &peer.name, &message);
                 }
-                _ => {
-                    let message = format!("trimming the backlog of {}: {error}", peer.name);
-                    if self.drain_outage.begin(&message) {
-                        self.shared
-                            .report(StatusKind::SenderStoreError, "", &peer.name, &message);
-                    }
-                    std::thread::sleep(RETRY_PAUSE);
-                    self.shared.jobs.push(Job::Trim(peer.id, n));
-                    false
-                }
-            },
-        };
-        if trimmed {
-            let mut st = peer.lock();
-            st.redis_len = st.redis_len.saturating_sub(n);
-            st.redis_read = st.redis_read.saturating_sub(n);
+                std::thread::sleep(RETRY_PAUSE);
+                self.shared.jobs.push(Job::Trim(peer.id, n, upto));
+                self.shared.jobs.push(Job::Resync(peer.id));
+            }
         }
     }
 
@@ -335,10 +348,11 @@ impl Worker {
         }
     }
 
-    /// After Redis came back: re-reads the length of the peer's list and puts back the
-    /// seq reservation. If the list lost frames (Redis restarted without its data), the
-    /// frames being drained, which are still in memory, are pushed back at its head so
-    /// that the trims that follow their acks remove exactly them.
+    /// Re-reads the length of the peer's list (after Redis came back, or after a push or
+    /// trim whose reply was lost) and puts back the seq reservation. The counters follow
+    /// the list: elements gone from it were acknowledged frames at its head (trims are the
+    /// only removals) or were lost with Redis's data; either way the frames read from them
+    /// are still in the drain window, so the read position moves back by as many.
     fn resync(&mut self, peer: &OutPeer) {
         let reserved = peer.lock().reserved;
         if let Err(error) = self.store.save_last_seq(peer.ck, reserved) {
@@ -357,40 +371,11 @@ impl Worker {
             }
         };
         let mut st = peer.lock();
-        if len >= st.redis_len {
-            st.redis_len = len;
-            return;
-        }
-        let in_drain: Vec<Vec<u8>> = st
-            .drain
-            .as_ref()
-            .map(|d| d.unacked().map(|(_, f)| f.to_vec()).collect())
-            .unwrap_or_default();
-        drop(st);
-        let frames: Vec<&[u8]> = in_drain.iter().map(Vec::as_slice).collect();
-        let restored = self.store.restore_head(peer.ck, &frames);
-        let mut st = peer.lock();
-        match restored {
-            Ok(()) => {
-                log!(
-                    "Redis lost {} parked message(s) for {}; {} being sent were put back",
-                    st.redis_len - len,
-                    peer.name,
-                    frames.len()
-                );
-                st.redis_len = len + frames.len() as u64;
-                st.redis_read = frames.len() as u64;
-            }
-            Err(error) => {
-                drop(st);
-                log!(
-                    "restoring the backlog head of {}: {error}; retrying",
-                    peer.name
-                );
-                std::thread::sleep(RETRY_PAUSE);
-                self.shared.jobs.push(Job::Resync(peer.id));
-            }
-        }
+        let gone = st.redis_len.saturating_sub(len);
+        st.redis_read = st.redis_read.saturating_sub(gone);
+        st.redis_len = len;
+        st.redis_read = st.redis_read.min(len);
+        peer.queue_drain(&mut st, &self.shared.jobs);
     }
 
     /// The stop deadline passed: counts the at-least-once frames still only in memory

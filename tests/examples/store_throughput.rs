@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use liner_tests::{RedisServer, unique_prefix};
+use liner_tests::{RedisServer, data_frame, unique_prefix};
 
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
@@ -21,14 +21,13 @@ fn main() {
         .connection_key(&unique_prefix(), "bench", "sink")
         .unwrap();
 
-    // Distinct frames in one buffer, handed over as slices like a sender's window would.
-    let mut data = vec![0u8; frames * 100];
-    for (seq, frame) in data.chunks_exact_mut(100).enumerate() {
-        frame[..8].copy_from_slice(&(seq as u64).to_le_bytes());
-    }
+    // Distinct 100-byte Data frames, handed over as slices like a sender's window would.
+    let data: Vec<Vec<u8>> = (1..=frames as u64)
+        .map(|seq| data_frame(seq, &[0x5a; 91]))
+        .collect();
 
     let started = Instant::now();
-    let stored = store.spill(ck, data.chunks_exact(100)).unwrap();
+    let stored = store.spill(ck, data.iter().map(Vec::as_slice)).unwrap();
     let spill = started.elapsed();
     assert_eq!(stored, frames);
 
@@ -41,7 +40,7 @@ fn main() {
             break;
         }
         drained += n;
-        store.trim_backlog(ck, n).unwrap();
+        store.trim_backlog(ck, n, drained as u64).unwrap();
     }
     let drain = started.elapsed();
     assert_eq!(drained, frames);

@@ -1,13 +1,14 @@
 //! Test harness shared by liner's integration tests: a private `redis-server` per test
 //! ([`RedisServer`]), fake servers and a reply-dropping proxy for failure cases
 //! ([`FakeRedis`], [`CutProxy`]), a proxy that stalls, severs or slows a link on command
-//! ([`FaultProxy`]), child processes that crash tests can SIGKILL
+//! ([`FaultProxy`]), encoded Data frames ([`data_frame`]), child processes that crash tests can SIGKILL
 //! ([`ChildProcess`]), and collision-free names ([`unique_prefix`]).
 
 mod child;
 mod cut_proxy;
 mod fake_redis;
 mod fault_proxy;
+mod frames;
 mod names;
 mod redis_server;
 
@@ -15,5 +16,6 @@ pub use child::ChildProcess;
 pub use cut_proxy::CutProxy;
 pub use fake_redis::FakeRedis;
 pub use fault_proxy::FaultProxy;
+pub use frames::data_frame;
 pub use names::unique_prefix;
 pub use redis_server::{EXTERNAL_URL_ENV, RedisServer};

@@ -2,14 +2,12 @@
 //! clearing, checked against the raw Redis lists.
 
 use liner_broker::store::{PeerBacklog, Store};
-use liner_tests::{RedisServer, unique_prefix};
+use liner_tests::{RedisServer, data_frame, unique_prefix};
 use redis::Commands;
 
-/// A distinct 100-byte frame whose first 8 bytes are `seq` (frames in a queue must differ).
+/// A Data frame with `seq` and a 91-byte payload (frames in a queue must differ).
 fn frame(seq: u64) -> Vec<u8> {
-    let mut f = vec![(seq % 251) as u8; 100];
-    f[..8].copy_from_slice(&seq.to_le_bytes());
-    f
+    data_frame(seq, &[(seq % 251) as u8; 91])
 }
 
 fn frames(seqs: std::ops::Range<u64>) -> Vec<Vec<u8>> {
@@ -46,8 +44,14 @@ fn ten_thousand_frames_keep_their_order_through_read_and_trim() {
             break;
         }
         let acked = n.min(300);
+        let upto = 1 + received.len() as u64 + acked as u64 - 1;
         received.extend(batch.drain(..acked));
-        store.trim_backlog(ck, acked).unwrap();
+        assert_eq!(store.trim_backlog(ck, acked, upto).unwrap(), acked as u64);
+        assert_eq!(
+            store.trim_backlog(ck, acked, upto).unwrap(),
+            0,
+            "a repeated trim removes nothing"
+        );
     }
     assert_eq!(received, sent);
     assert_eq!(store.backlog_len(ck).unwrap(), 0);
@@ -68,7 +72,7 @@ fn reads_at_an_offset_and_past_the_end() {
     assert!(out.is_empty(), "out is replaced, not appended to");
     assert_eq!(store.read_backlog(ck, 0, 0, &mut out).unwrap(), 0);
     assert_eq!(store.spill(ck, std::iter::empty()).unwrap(), 0);
-    store.trim_backlog(ck, 0).unwrap();
+    assert_eq!(store.trim_backlog(ck, 0, 0).unwrap(), 0);
     assert_eq!(store.backlog_len(ck).unwrap(), 10);
 }
 
@@ -78,7 +82,9 @@ fn frames_larger_than_a_spill_chunk_stay_in_order() {
     let mut store = server.store();
     let ck = store.connection_key(&unique_prefix(), "src", "l").unwrap();
     // 700 KB each: every chunk closes after one or two frames.
-    let big: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 700 * 1024]).collect();
+    let big: Vec<Vec<u8>> = (0..5u8)
+        .map(|i| data_frame(u64::from(i) + 1, &vec![i; 700 * 1024]))
+        .collect();
     let small = frames(100..3100);
     spill_all(&mut store, ck, &big);
     spill_all(&mut store, ck, &small);
@@ -115,7 +121,14 @@ fn pending_counts_cover_only_this_senders_queues() {
     store
         .remember_listener(&me, &src, "127.0.0.1:7001", &l1_topic, &l1)
         .unwrap();
-    store.register(&l1_topic, "127.0.0.1:7001", &l1).unwrap();
+    store
+        .register(
+            &l1_topic,
+            "127.0.0.1:7001",
+            &l1,
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
     store
         .remember_listener(&me, &src, "127.0.0.1:7003", &format!("{p}t3"), &l3)
         .unwrap();

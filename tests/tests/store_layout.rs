@@ -14,8 +14,22 @@ fn catalog_is_a_hash_of_address_to_unique_name() {
     let topic = format!("{}orders", unique_prefix());
     let key = format!("lnr_topic:{topic}:addr");
 
-    store.register(&topic, "127.0.0.1:4001", "bob").unwrap();
-    store.register(&topic, "127.0.0.1:4000", "alice").unwrap();
+    store
+        .register(
+            &topic,
+            "127.0.0.1:4001",
+            "bob",
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
+    store
+        .register(
+            &topic,
+            "127.0.0.1:4000",
+            "alice",
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
     let stored: HashMap<String, String> = raw.hgetall(&key).unwrap();
     assert_eq!(stored.len(), 2);
     assert_eq!(stored["127.0.0.1:4000"], "alice");
@@ -152,7 +166,14 @@ fn database_number_in_the_url_is_used() {
     let mut store = liner_broker::store::Store::connect(&url, Default::default()).unwrap();
     assert_eq!(store.db(), 3);
     let topic = format!("{}t", unique_prefix());
-    store.register(&topic, "127.0.0.1:1", "n").unwrap();
+    store
+        .register(
+            &topic,
+            "127.0.0.1:1",
+            "n",
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
 
     let key = format!("lnr_topic:{topic}:addr");
     let mut raw = server.connection();
@@ -170,7 +191,14 @@ fn unix_socket_urls_reach_the_same_server() {
     let url = server.unix_url().unwrap();
     let mut store = liner_broker::store::Store::connect(&url, Default::default()).unwrap();
     let topic = format!("{}t", unique_prefix());
-    store.register(&topic, "127.0.0.1:2", "u").unwrap();
+    store
+        .register(
+            &topic,
+            "127.0.0.1:2",
+            "u",
+            std::time::Duration::from_secs(60),
+        )
+        .unwrap();
     let seen: Option<String> = server
         .connection()
         .hget(format!("lnr_topic:{topic}:addr"), "127.0.0.1:2")

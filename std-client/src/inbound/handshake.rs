@@ -7,6 +7,7 @@ use liner_core::frame::{DecodeError, Frame, Hello, RejectReason, Welcome};
 use super::conn::Session;
 use super::cursors::CursorStore;
 use super::deliver::{Closed, Ctx, kind_name};
+use crate::liveness::IDENTITY_PROBE;
 
 /// Handles the first frame of a connection.
 pub(super) fn on_first_frame<S: CursorStore>(
@@ -29,6 +30,15 @@ pub(super) fn on_first_frame<S: CursorStore>(
         );
         ctx.counts.rejected += 1;
         return Err(refuse(session, RejectReason::WrongListener));
+    }
+    if hello.connection_key == IDENTITY_PROBE {
+        // Another process asks whether this unique name is alive here: it is. No channel
+        // is opened; the connection closes once the Welcome is written.
+        session.outbox.push(&Frame::Welcome(Welcome {
+            listener_name: &ctx.shared.unique_name,
+            cursor: 0,
+        }));
+        return Err(Closed);
     }
     welcome(session, &hello, ctx);
     Ok(())

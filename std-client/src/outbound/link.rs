@@ -52,6 +52,7 @@ pub(super) fn connected(peer: &OutPeer, shared: &Shared, cursor: u64, socket: Tc
     st.seq.resume(own_tail, cursor);
     st.link = Link::Connected;
     st.connect_now = false;
+    peer.set_dead(false);
     peer.queue_drain(&mut st, &shared.jobs);
     if !st.window.is_empty() && st.must_spill() {
         peer.queue_spill(&mut st, &shared.jobs);
@@ -125,7 +126,8 @@ pub(super) fn confirm_drain(peer: &OutPeer, st: &mut PeerState, shared: &Shared,
     };
     let freed = drain.ack(confirmed);
     if freed > 0 {
-        shared.jobs.push(Job::Trim(peer.id, freed as u64));
+        let upto = drain.acked_seq();
+        shared.jobs.push(Job::Trim(peer.id, freed as u64, upto));
         peer.queue_drain(st, &shared.jobs);
     }
 }

@@ -17,6 +17,38 @@ use super::{Store, StoreError, keys};
 const SPILL_CHUNK_FRAMES: usize = 1000;
 /// Most payload bytes per `RPUSH` (a chunk closes after the frame that crosses this).
 const SPILL_CHUNK_BYTES: usize = 1 << 20;
+/// Pops acknowledged frames (ARGV[1] expected, seq <= ARGV[2]) from the head of KEYS[1].
+/// A frame is `u32` length, kind byte, then the seq as a postcard varint (byte 6 on, in
+/// Lua's 1-based indexing). Seqs stay below 2^53, exact in Lua numbers. Fast path: the
+/// n-th element is the last acknowledged frame, one `LTRIM`; otherwise pop one by one. An
+/// element that is no Data frame at the head goes too (the drain reported and skipped it).
+const TRIM_SCRIPT: &str = "local function seq_of(f) \
+      if not f or string.byte(f, 5) ~= 4 then return nil end \
+      local v, mul = 0, 1 \
+      for i = 6, 15 do \
+        local b = string.byte(f, i) \
+        if not b then return nil end \
+        v = v + (b % 128) * mul \
+        if b < 128 then return v end \
+        mul = mul * 128 \
+      end \
+      return nil \
+    end \
+    local n, upto = tonumber(ARGV[1]), tonumber(ARGV[2]) \
+    if n > 0 and seq_of(redis.call('LINDEX', KEYS[1], n - 1)) == upto \
+        and (seq_of(redis.call('LINDEX', KEYS[1], n)) or upto + 1) > upto then \
+      redis.call('LTRIM', KEYS[1], n, -1) \
+      return n \
+    end \
+    local popped = 0 \
+    while true do \
+      local e = redis.call('LINDEX', KEYS[1], 0) \
+      if not e then return popped end \
+      local seq = seq_of(e) \
+      if seq and seq > upto then return popped end \
+      redis.call('LPOP', KEYS[1]) \
+      popped = popped + 1 \
+    end";
 /// Keys asked for per `SCAN` step.
 const SCAN_COUNT: u64 = 1000;
 
@@ -133,33 +165,22 @@ impl Store {
         Ok(out.len())
     }
 
-    /// Puts `frames` back at the head of the queue of `ck`, in order (after Redis lost its
-    /// data while they were being drained: they must be there when they are trimmed).
-    /// One `LPUSH`, not retried after a break (the caller re-reads the length).
-    pub fn restore_head(&mut self, ck: u64, frames: &[&[u8]]) -> Result<(), StoreError> {
-        if frames.is_empty() {
-            return Ok(());
-        }
-        let mut cmd = redis::cmd("LPUSH");
-        cmd.arg(keys::messages(ck));
-        // LPUSH puts each argument at the head in turn: the last frame goes first.
-        for frame in frames.iter().rev() {
-            cmd.arg(*frame);
-        }
-        self.link.once(|con| cmd.query::<u64>(con).map(drop))
-    }
-
-    /// Removes the `n` oldest frames of the queue of `ck` (the ones the listener acked).
-    ///
-    /// Not retried after a connection break, since a repeat would drop unacked frames: on
-    /// `ConnectionLost` re-read the queue head and trim what the listener's cursor covers.
-    pub fn trim_backlog(&mut self, ck: u64, n: usize) -> Result<(), StoreError> {
-        if n == 0 {
-            return Ok(());
-        }
+    /// Removes the frames at the head of the queue of `ck` whose seq is at most `upto`
+    /// (the ones the listener acknowledged; `n` of them are expected) and returns how many
+    /// it removed. Idempotent, so it is safe to repeat after a lost reply: a repeat finds
+    /// the acknowledged frames gone and removes nothing. Duplicates stored by a repeated
+    /// spill go with the frames they copy.
+    pub fn trim_backlog(&mut self, ck: u64, n: usize, upto: u64) -> Result<u64, StoreError> {
         let key = keys::messages(ck);
-        self.link
-            .once(|con| con.ltrim::<_, ()>(&key, n as isize, -1))
+        self.link.idempotent(|con| {
+            redis::cmd("EVAL")
+                .arg(TRIM_SCRIPT)
+                .arg(1)
+                .arg(&key)
+                .arg(n)
+                .arg(upto)
+                .query(con)
+        })
     }
 
     /// Deletes every offline queue of the sender (`unique`, `src_topic`); returns how many

@@ -49,24 +49,6 @@ impl ListenerHint {
 }
 
 impl Store {
-    /// Publishes `addr` as serving `topic` for the client `unique_name`.
-    pub fn register(
-        &mut self,
-        topic: &str,
-        addr: &str,
-        unique_name: &str,
-    ) -> Result<(), StoreError> {
-        let key = keys::topic_addresses(topic);
-        self.link
-            .idempotent(|con| con.hset::<_, _, _, ()>(&key, addr, unique_name))
-    }
-
-    /// Withdraws `addr` from the catalog of `topic`.
-    pub fn unregister(&mut self, topic: &str, addr: &str) -> Result<(), StoreError> {
-        let key = keys::topic_addresses(topic);
-        self.link.idempotent(|con| con.hdel::<_, _, ()>(&key, addr))
-    }
-
     /// The catalog of `topic`: (address, unique_name) pairs sorted by address.
     pub fn addresses(&mut self, topic: &str) -> Result<Vec<(String, String)>, StoreError> {
         let key = keys::topic_addresses(topic);
@@ -74,10 +56,14 @@ impl Store {
         Ok(map.into_iter().collect())
     }
 
-    /// Deletes the whole catalog of `topic`.
+    /// Deletes the whole catalog of `topic`, with the liveness of its rows.
     pub fn clear_addresses_of_topic(&mut self, topic: &str) -> Result<(), StoreError> {
-        let key = keys::topic_addresses(topic);
-        self.link.idempotent(|con| con.del::<_, ()>(&key))
+        let keys = [
+            keys::topic_addresses(topic),
+            keys::topic_live(topic),
+            keys::topic_since(topic),
+        ];
+        self.link.idempotent(|con| con.del::<_, ()>(&keys))
     }
 
     /// Remembers that the sender (`unique`, `src_topic`) talks to the listener `listener`

@@ -21,14 +21,18 @@ pub enum PeerEventKind {
     Subscribed,
     /// The peer unsubscribed from `topic`.
     Unsubscribed,
+    /// The peer's liveness expired (it died without `stop`) and another client removed its
+    /// row of `topic` from the catalog.
+    Expired,
 }
 
 impl PeerEventKind {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::Connected,
         Self::Disconnected,
         Self::Subscribed,
         Self::Unsubscribed,
+        Self::Expired,
     ];
 
     /// The word used on the wire.
@@ -38,6 +42,7 @@ impl PeerEventKind {
             Self::Disconnected => "disconnected",
             Self::Subscribed => "subscribed",
             Self::Unsubscribed => "unsubscribed",
+            Self::Expired => "expired",
         }
     }
 }

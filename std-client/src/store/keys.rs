@@ -12,6 +12,10 @@
 //! | `lnr_connection:{ck}:last_seq` | STRING | sender: seq reservation, no seq above it was assigned (liner addition) |
 //! | `lnr_connection:{ck}:messages` | LIST | offline frames, oldest first |
 //! | `lnr_sender:{unique}:{src_topic}:listener` | HASH | listener address → `{topic}\x1f{listener}` |
+//! | `lnr_topic:{topic}:live` | ZSET | catalog address → unix ms until which its client is alive (liner addition) |
+//! | `lnr_topic:{topic}:since` | HASH | catalog address → unix ms when it was registered (liner addition) |
+//! | `lnr_client:{unique}:alive` | STRING, PX | the address of the running client owning this unique name (liner addition) |
+//! | `lnr_client:{unique}:seen` | STRING | unix ms of the client's last heartbeat (liner addition) |
 //!
 //! Peer events travel on the Pub/Sub channel `lnr_events:{db}`: Pub/Sub ignores `SELECT`, so
 //! the database number keeps clients of different databases apart.
@@ -88,6 +92,27 @@ pub fn sender_listeners(unique: &str, src_topic: &str) -> String {
     format!("lnr_sender:{unique}:{src_topic}:listener")
 }
 
+/// Liveness of a topic's catalog rows: ZSET address → unix ms (Redis clock) until which the
+/// client behind the row counts as alive.
+pub fn topic_live(topic: &str) -> String {
+    format!("lnr_topic:{topic}:live")
+}
+
+/// When each catalog row of a topic was registered: HASH address → unix ms.
+pub fn topic_since(topic: &str) -> String {
+    format!("lnr_topic:{topic}:since")
+}
+
+/// The owner of a unique name: the published address of the running client, with a TTL.
+pub fn client_alive(unique: &str) -> String {
+    format!("lnr_client:{unique}:alive")
+}
+
+/// Unix ms of a client's last heartbeat (kept after it stopped: retention reads it).
+pub fn client_seen(unique: &str) -> String {
+    format!("lnr_client:{unique}:seen")
+}
+
 /// Pub/Sub channel of peer events for clients of logical database `db`.
 pub fn events_channel(db: i64) -> String {
     format!("lnr_events:{db}")
@@ -110,6 +135,10 @@ mod tests {
         assert_eq!(messages(7), "lnr_connection:7:messages");
         assert_eq!(last_seq(7), "lnr_connection:7:last_seq");
         assert_eq!(sender_listeners("u", "src"), "lnr_sender:u:src:listener");
+        assert_eq!(topic_live("t"), "lnr_topic:t:live");
+        assert_eq!(topic_since("t"), "lnr_topic:t:since");
+        assert_eq!(client_alive("u"), "lnr_client:u:alive");
+        assert_eq!(client_seen("u"), "lnr_client:u:seen");
     }
 
     #[test]

@@ -60,13 +60,4 @@ impl Link {
             Err(err) => Err(self.fail(&err)),
         }
     }
-
-    /// Runs an operation that must not be repeated blindly: a broken connection is reported
-    /// as `ConnectionLost` (the operation may or may not have taken effect).
-    pub(crate) fn once<T>(
-        &mut self,
-        op: impl FnOnce(&mut Connection) -> RedisResult<T>,
-    ) -> Result<T, StoreError> {
-        op(self.connection()?).map_err(|e| self.fail(&e))
-    }
 }

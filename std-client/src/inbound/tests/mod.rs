@@ -167,6 +167,7 @@ impl Rig {
             listener_stats: Default::default(),
             highest_inbound_key: Default::default(),
             abandoned: Default::default(),
+            present: Default::default(),
         });
         let reports = Arc::new(Mutex::new(Vec::new()));
         let seen = reports.clone();

@@ -75,7 +75,7 @@ fn drain_goes_before_the_window_and_acks_trim_redis() {
         .into_iter()
         .filter(|j| matches!(j, Job::Trim(..)))
         .collect();
-    assert_eq!(trims, [Job::Trim(peer.id, 1), Job::Trim(peer.id, 2)]);
+    assert_eq!(trims, [Job::Trim(peer.id, 1, 1), Job::Trim(peer.id, 2, 3)]);
     side.send(&Frame::Ack(5));
     wait_state(&peer, "window empty", |st| st.window.is_empty());
 }

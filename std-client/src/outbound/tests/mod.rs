@@ -96,6 +96,7 @@ impl Harness {
             listener_stats: Default::default(),
             highest_inbound_key: Default::default(),
             abandoned: Default::default(),
+            present: Default::default(),
         });
         let thread = super::spawn(shared.clone(), poll).unwrap();
         Harness {

@@ -1,0 +1,116 @@
+//! The listener child: runs one client on its topic and appends every receive-callback
+//! call to the delivery log *before* returning (so a SIGKILL never loses a record of a
+//! message the library may already have acknowledged).
+//!
+//! Arguments: `url unique topic bind record` and optionally `advertise`, `refuse_every=K`
+//! and `panic_every=P` (the callback refuses with `Err(Redeliver)` the first time it sees a
+//! message whose number n has n % K == 3, and panics the first time it sees one with
+//! n % P == 5), plus `cfg.*` overrides. Prints `ready <published addr>`, then on SIGTERM
+//! `stopped ms=<stop time> result=<…> delivered=… refused=… panics=…`.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use liner_broker::{Client, Redeliver};
+
+use super::{Args, stop_result, terminating};
+use crate::payload;
+use crate::records::{Appender, Delivery, Outcome};
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let config = args.config()?;
+    let client = Client::open(
+        args.text("unique")?,
+        args.text("topic")?,
+        args.text("bind")?,
+        args.text("url")?,
+        config,
+    )
+    .map_err(|e| format!("open: {e}"))?;
+    if let Some(addr) = args.opt("advertise") {
+        client
+            .try_set_advertise_addr(Some(addr))
+            .map_err(|e| format!("advertise: {e}"))?;
+    }
+    let mut log = Appender::open(Path::new(args.text("record")?))
+        .map_err(|e| format!("opening the delivery log: {e}"))?;
+    let refuse_every = args.num("refuse_every", 0)?;
+    let panic_every = args.num("panic_every", 0)?;
+    quiet_intended_panics();
+
+    let started = if refuse_every == 0 && panic_every == 0 {
+        client.try_run(move |_to, _from, bytes| {
+            let (stream, seq, outcome) = classify(bytes);
+            // A record that cannot be written must not be acknowledged: panicking refuses it.
+            log.delivery(Delivery {
+                stream,
+                outcome,
+                seq,
+            })
+            .expect("writing the delivery log");
+        })
+    } else {
+        let mut seen = HashSet::new();
+        client.try_run_fallible(move |_to, _from, bytes| {
+            let (stream, seq, outcome) = classify(bytes);
+            let n = u64::from(payload::n_of(seq));
+            let first = outcome == Outcome::Done && seen.insert(seq);
+            let outcome = match () {
+                _ if first && refuse_every > 0 && n % refuse_every == 3 => Outcome::Refused,
+                _ if first && panic_every > 0 && n % panic_every == 5 => Outcome::Panicked,
+                _ => outcome,
+            };
+            let written = log.delivery(Delivery {
+                stream,
+                outcome,
+                seq,
+            });
+            match outcome {
+                _ if written.is_err() => Err(Redeliver),
+                Outcome::Refused => Err(Redeliver),
+                Outcome::Panicked => panic!("chaos: intended panic on {seq:#x}"),
+                _ => Ok(()),
+            }
+        })
+    };
+    started.map_err(|e| format!("run: {e}"))?;
+    println!("ready {}", client.published_addr().unwrap_or_default());
+
+    while !terminating() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let t0 = Instant::now();
+    let result = client.try_stop();
+    let ms = t0.elapsed().as_millis();
+    let stats = client.stats();
+    println!(
+        "stopped ms={ms} result={} delivered={} refused={} panics={} duplicates={}",
+        stop_result(&result),
+        stats.delivered,
+        stats.refused,
+        stats.callback_panics,
+        stats.duplicates
+    );
+    Ok(())
+}
+
+fn classify(bytes: &[u8]) -> (u32, u64, Outcome) {
+    match payload::decode(bytes) {
+        Some((stream, seq)) => (stream, seq, Outcome::Done),
+        None => (0, 0, Outcome::Garbage),
+    }
+}
+
+/// Intended panics print one short line instead of the default report.
+fn quiet_intended_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.to_string();
+        if text.contains("chaos: intended panic") {
+            eprintln!("liner-chaos listener: intended panic in the callback");
+        } else {
+            default(info);
+        }
+    }));
+}

@@ -1,0 +1,142 @@
+//! The child processes of the chaos suite: `liner-chaos child listen|send key=value…`.
+//! Each is one liner client in its own process, so the driver can SIGKILL, SIGSTOP and
+//! restart it like a real deployment would be. Children talk back through stdout lines
+//! (`ready …`, `done …`, `stopped …`) and the record files of [`crate::records`]; their
+//! stderr (the library's log) goes to a per-role file in the scenario's directory.
+//!
+//! Signals a child understands: SIGTERM = stop the client gracefully (`try_stop`), report
+//! and exit; SIGUSR1 (sender) = stop sending, report what was accepted, keep running.
+
+mod listen;
+mod send;
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use liner_broker::Config;
+
+static TERM: AtomicBool = AtomicBool::new(false);
+static USR1: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    // Only atomic stores: async-signal-safe.
+    match signal {
+        libc::SIGTERM => TERM.store(true, Ordering::SeqCst),
+        libc::SIGUSR1 => USR1.store(true, Ordering::SeqCst),
+        _ => {}
+    }
+}
+
+/// SIGTERM arrived.
+pub fn terminating() -> bool {
+    TERM.load(Ordering::SeqCst)
+}
+
+/// SIGUSR1 (or SIGTERM) arrived.
+pub fn finishing() -> bool {
+    USR1.load(Ordering::SeqCst) || terminating()
+}
+
+fn install_signals() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to atomics; prctl makes the child die with the driver.
+    unsafe {
+        libc::signal(libc::SIGTERM, handler);
+        libc::signal(libc::SIGUSR1, handler);
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+}
+
+/// `key=value` arguments of a child.
+pub struct Args(HashMap<String, String>);
+
+impl Args {
+    fn parse(words: &[String]) -> Result<Args, String> {
+        let mut map = HashMap::new();
+        for word in words {
+            let (k, v) = word
+                .split_once('=')
+                .ok_or_else(|| format!("argument '{word}' is not key=value"))?;
+            map.insert(k.to_string(), v.to_string());
+        }
+        Ok(Args(map))
+    }
+
+    pub fn text(&self, key: &str) -> Result<&str, String> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| format!("missing argument {key}="))
+    }
+
+    pub fn opt(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    pub fn num(&self, key: &str, default: u64) -> Result<u64, String> {
+        match self.0.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| format!("{key}={v} is not a number")),
+        }
+    }
+
+    /// The client configuration: defaults, then the `cfg.*` overrides the driver passed.
+    pub fn config(&self) -> Result<Config, String> {
+        let mut c = Config::default();
+        let ms = |key: &str, into: &mut Duration| -> Result<(), String> {
+            if let Some(v) = self.0.get(key) {
+                *into = Duration::from_millis(v.parse().map_err(|_| format!("bad {key}={v}"))?);
+            }
+            Ok(())
+        };
+        ms("cfg.liveness_ms", &mut c.liveness_timeout)?;
+        ms("cfg.ping_ms", &mut c.ping_interval)?;
+        ms("cfg.connect_ms", &mut c.connect_timeout)?;
+        ms("cfg.reconnect_min_ms", &mut c.reconnect_min)?;
+        ms("cfg.reconnect_max_ms", &mut c.reconnect_max)?;
+        ms("cfg.send_timeout_ms", &mut c.send_timeout)?;
+        ms("cfg.redis_timeout_ms", &mut c.redis_timeout)?;
+        ms("cfg.stop_timeout_ms", &mut c.stop_timeout)?;
+        if let Some(v) = self.0.get("cfg.ack_batch") {
+            c.ack_batch = v.parse().map_err(|_| format!("bad cfg.ack_batch={v}"))?;
+        }
+        if let Some(v) = self.0.get("cfg.drain_batch") {
+            c.drain_batch = v.parse().map_err(|_| format!("bad cfg.drain_batch={v}"))?;
+        }
+        Ok(c)
+    }
+}
+
+/// Entry point of `liner-chaos child <role> key=value…`.
+pub fn run(args: &[String]) -> ExitCode {
+    install_signals();
+    let Some((role, rest)) = args.split_first() else {
+        eprintln!("usage: liner-chaos child listen|send key=value…");
+        return ExitCode::from(2);
+    };
+    let result = Args::parse(rest).and_then(|args| match role.as_str() {
+        "listen" => listen::run(&args),
+        "send" => send::run(&args),
+        other => Err(format!("unknown role {other}")),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The driver waits for a `ready` line; this one tells it why none comes.
+            println!("failed {e}");
+            eprintln!("liner-chaos child {role}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Describes the outcome of `try_stop` on one line: `ok`, `abandoned=N` or `err=…`.
+pub fn stop_result(result: &Result<(), liner_broker::Error>) -> String {
+    match result {
+        Ok(()) => "ok".to_string(),
+        Err(liner_broker::Error::Abandoned(n)) => format!("abandoned={n}"),
+        Err(e) => format!("err={}", e.to_string().replace(' ', "_")),
+    }
+}

@@ -1,0 +1,256 @@
+//! Who is alive, from Redis alone: the liveness of catalog rows and the ownership of unique
+//! names.
+//!
+//! - `lnr_topic:{topic}:live` (ZSET address → unix ms) says until when the client behind
+//!   each catalog row counts as alive; `lnr_topic:{topic}:since` (HASH address → unix ms)
+//!   when the row was registered. A row is written together with its liveness entry and
+//!   removed together with it, in one script, so a row without a live entry is dead.
+//! - `lnr_client:{unique}:alive` (STRING with a TTL) holds the address of the running
+//!   client that owns the name; `lnr_client:{unique}:seen` its last heartbeat time.
+//!
+//! Every time is the Redis server's clock (`TIME` inside the scripts), so clients on hosts
+//! with skewed clocks agree. The keys of one topic stay together (one hash slot in a
+//! cluster later); a client's heartbeat refreshes each of its topics in one script.
+
+use std::time::Duration;
+
+use super::{Store, StoreError, keys};
+
+/// `now` in unix milliseconds from the server's clock, shared by every script below.
+/// `replicate_commands` lets a script write after reading the clock on Redis 6.2.
+const NOW: &str = "redis.replicate_commands() \
+    local t = redis.call('TIME') \
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
+
+/// Writes a catalog row (KEYS: addr, live, since; ARGV: address, name, ttl ms) with its
+/// liveness; keeps the registration time of a row that already was this client's.
+const REGISTER: &str = "local a, name = ARGV[1], ARGV[2] \
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), a) \
+    if redis.call('HGET', KEYS[1], a) ~= name or redis.call('HEXISTS', KEYS[3], a) == 0 then \
+      redis.call('HSET', KEYS[3], a, now) end \
+    redis.call('HSET', KEYS[1], a, name) \
+    return 1";
+
+/// Removes a catalog row and its liveness (KEYS: addr, live, since; ARGV: address).
+const UNREGISTER: &str = "redis.call('HDEL', KEYS[1], ARGV[1]) \
+    redis.call('ZREM', KEYS[2], ARGV[1]) \
+    redis.call('HDEL', KEYS[3], ARGV[1]) \
+    return 1";
+
+/// Removes a row whose liveness expired (KEYS: addr, live, since; ARGV: address, name),
+/// only if it still belongs to `name` and is still expired. Returns 1 when it removed it.
+const REAP: &str = "if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end \
+    local score = redis.call('ZSCORE', KEYS[2], ARGV[1]) \
+    if score and tonumber(score) > now then return 0 end \
+    redis.call('HDEL', KEYS[1], ARGV[1]) \
+    redis.call('ZREM', KEYS[2], ARGV[1]) \
+    redis.call('HDEL', KEYS[3], ARGV[1]) \
+    return 1";
+
+/// Every row of a topic with its liveness (KEYS: addr, live, since): `{now, addr, name,
+/// live-until or '', since or '', …}`.
+const READ: &str = "local rows = redis.call('HGETALL', KEYS[1]) \
+    local out = {tostring(now)} \
+    for i = 1, #rows, 2 do \
+      local a = rows[i] \
+      out[#out + 1] = a \
+      out[#out + 1] = rows[i + 1] \
+      out[#out + 1] = redis.call('ZSCORE', KEYS[2], a) or '' \
+      out[#out + 1] = redis.call('HGET', KEYS[3], a) or '' \
+    end \
+    return out";
+
+/// Takes a unique name (KEYS: alive; ARGV: address, ttl ms, the owner being replaced or
+/// ''). Returns false when taken, else the other owner's address.
+const CLAIM: &str = "local cur = redis.call('GET', KEYS[1]) \
+    if cur and cur ~= ARGV[1] and cur ~= ARGV[3] then return cur end \
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
+    return false";
+
+/// Gives a unique name up (KEYS: alive; ARGV: address) if this address still owns it.
+const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+      redis.call('DEL', KEYS[1]) end \
+    return 1";
+
+/// A client's heartbeat (KEYS: alive, seen, then addr/live/since per topic; ARGV: address,
+/// name, ttl ms). Refreshes the name and every row, writing back rows that were removed
+/// meanwhile. Returns `{other owner or '', rows written back}`; when another client owns
+/// the name nothing is written.
+const HEARTBEAT: &str = "local a, name, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]) \
+    local cur = redis.call('GET', KEYS[1]) \
+    if cur and cur ~= a then return {cur, 0} end \
+    redis.call('SET', KEYS[1], a, 'PX', ttl) \
+    redis.call('SET', KEYS[2], now) \
+    local back = 0 \
+    for i = 3, #KEYS, 3 do \
+      redis.call('ZADD', KEYS[i + 1], now + ttl, a) \
+      if redis.call('HGET', KEYS[i], a) ~= name then \
+        redis.call('HSET', KEYS[i], a, name) \
+        redis.call('HSET', KEYS[i + 2], a, now) \
+        back = back + 1 \
+      end \
+    end \
+    return {'', back}";
+
+/// One catalog row and what Redis says about its client's liveness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLiveness {
+    /// The published address (the row's field).
+    pub addr: String,
+    /// The unique name of the client behind it.
+    pub unique_name: String,
+    /// Unix ms (Redis clock) until which it counts as alive; `None` when it never had a
+    /// liveness entry (then it is dead).
+    pub live_until_ms: Option<u64>,
+    /// Unix ms when the row was registered, when known.
+    pub since_ms: Option<u64>,
+}
+
+impl RowLiveness {
+    /// Whether the client was alive at `now_ms` (Redis clock).
+    pub fn is_live(&self, now_ms: u64) -> bool {
+        self.live_until_ms.is_some_and(|until| until > now_ms)
+    }
+}
+
+/// The rows of a topic and the Redis clock they were read at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicLiveness {
+    pub now_ms: u64,
+    pub rows: Vec<RowLiveness>,
+}
+
+/// What a heartbeat found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// Another client owns the unique name now (it took over): its address.
+    pub taken_over_by: Option<String>,
+    /// Catalog rows that had been removed (expired while this client was stalled) and were
+    /// written back.
+    pub rows_restored: u64,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl Store {
+    fn eval_topic(&mut self, script: &str, topic: &str, args: &[&str]) -> redis::Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(format!("{NOW}{script}"))
+            .arg(3)
+            .arg(keys::topic_addresses(topic))
+            .arg(keys::topic_live(topic))
+            .arg(keys::topic_since(topic));
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        cmd
+    }
+
+    /// Publishes `addr` under `topic` for `unique_name`, alive for `ttl`.
+    pub fn register(
+        &mut self,
+        topic: &str,
+        addr: &str,
+        unique_name: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let ttl = millis(ttl).to_string();
+        let cmd = self.eval_topic(REGISTER, topic, &[addr, unique_name, &ttl]);
+        self.link.idempotent(|con| cmd.query::<i64>(con).map(drop))
+    }
+
+    /// Removes the catalog row `addr` of `topic` and its liveness.
+    pub fn unregister(&mut self, topic: &str, addr: &str) -> Result<(), StoreError> {
+        let cmd = self.eval_topic(UNREGISTER, topic, &[addr]);
+        self.link.idempotent(|con| cmd.query::<i64>(con).map(drop))
+    }
+
+    /// Removes the row `addr` of `topic` if it still belongs to `unique_name` and its
+    /// liveness expired; returns whether it did.
+    pub fn reap(&mut self, topic: &str, addr: &str, unique_name: &str) -> Result<bool, StoreError> {
+        let cmd = self.eval_topic(REAP, topic, &[addr, unique_name]);
+        self.link
+            .idempotent(|con| cmd.query::<i64>(con))
+            .map(|n| n == 1)
+    }
+
+    /// Every catalog row of `topic` with its liveness.
+    pub fn topic_liveness(&mut self, topic: &str) -> Result<TopicLiveness, StoreError> {
+        let cmd = self.eval_topic(READ, topic, &[]);
+        let flat: Vec<String> = self.link.idempotent(|con| cmd.query(con))?;
+        let bad = || StoreError::Command("liveness script answered garbage".into());
+        let (now, rest) = flat.split_first().ok_or_else(bad)?;
+        let now_ms = now.parse().map_err(|_| bad())?;
+        let mut rows = Vec::with_capacity(rest.len() / 4);
+        for row in rest.chunks(4) {
+            let [addr, name, until, since] = row else {
+                return Err(bad());
+            };
+            rows.push(RowLiveness {
+                addr: addr.clone(),
+                unique_name: name.clone(),
+                // Scores are stored as doubles; unix ms fit them exactly.
+                live_until_ms: until.parse::<f64>().ok().map(|v| v as u64),
+                since_ms: since.parse().ok(),
+            });
+        }
+        Ok(TopicLiveness { now_ms, rows })
+    }
+
+    /// Takes `unique` for the client at `addr` for `ttl`, replacing `replacing` (an owner
+    /// found dead) if given. Returns the address of another owner that holds it.
+    pub fn claim_name(
+        &mut self,
+        unique: &str,
+        addr: &str,
+        ttl: Duration,
+        replacing: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(CLAIM)
+            .arg(1)
+            .arg(keys::client_alive(unique))
+            .arg(addr)
+            .arg(millis(ttl))
+            .arg(replacing.unwrap_or(""));
+        self.link.idempotent(|con| cmd.query(con))
+    }
+
+    /// Gives `unique` up if `addr` still owns it (at `stop`).
+    pub fn release_name(&mut self, unique: &str, addr: &str) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(RELEASE)
+            .arg(1)
+            .arg(keys::client_alive(unique))
+            .arg(addr);
+        self.link.idempotent(|con| cmd.query::<i64>(con).map(drop))
+    }
+
+    /// Refreshes the ownership of `unique` and the liveness of its rows under `topics`.
+    pub fn heartbeat(
+        &mut self,
+        unique: &str,
+        addr: &str,
+        topics: &[String],
+        ttl: Duration,
+    ) -> Result<Heartbeat, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(format!("{NOW}{HEARTBEAT}"))
+            .arg(2 + 3 * topics.len())
+            .arg(keys::client_alive(unique))
+            .arg(keys::client_seen(unique));
+        for topic in topics {
+            cmd.arg(keys::topic_addresses(topic))
+                .arg(keys::topic_live(topic))
+                .arg(keys::topic_since(topic));
+        }
+        cmd.arg(addr).arg(unique).arg(millis(ttl));
+        let (owner, restored): (String, u64) = self.link.idempotent(|con| cmd.query(con))?;
+        Ok(Heartbeat {
+            taken_over_by: (!owner.is_empty()).then_some(owner),
+            rows_restored: restored,
+        })
+    }
+}
