@@ -122,6 +122,8 @@ impl Client {
             highest_inbound_key: Default::default(),
             abandoned: Default::default(),
             present: Default::default(),
+            parked_dropped: Default::default(),
+            channels_removed: Default::default(),
         };
         Ok(Client {
             shared: Arc::new(shared),

@@ -5,7 +5,7 @@ use crate::catalog::{self, announce, refresh_topic};
 use crate::client::Client;
 use crate::error::Error;
 use crate::names::check_topic;
-use crate::store::{PeerBacklog, PeerEventKind};
+use crate::store::{PeerBacklog, PeerEventKind, PeerInfo};
 
 impl Client {
     /// Listens on `topic` too (registers this client's address under it). Allowed before
@@ -61,10 +61,20 @@ impl Client {
         }
     }
 
-    /// The catalog rows of `topic`: (address, unique name).
+    /// The catalog rows of `topic`: (address, unique name), as in liner 1.4. Whether each
+    /// client is alive: [`Client::try_peers`].
     pub fn try_list_addresses(&self, topic: &str) -> Result<Vec<(String, String)>, Error> {
         crate::names::check_name("topic", topic)?;
         Ok(self.store().addresses(topic)?)
+    }
+
+    /// The catalog rows of `topic` with the liveness of each: whether the client behind it
+    /// is alive, since when the row is registered and when that client last sent a
+    /// heartbeat (Redis clock), sorted by address. Works whether or not this client runs.
+    /// A read: rows of dead clients are reported, not removed.
+    pub fn try_peers(&self, topic: &str) -> Result<Vec<PeerInfo>, Error> {
+        crate::names::check_name("topic", topic)?;
+        Ok(self.store().peers(topic)?)
     }
 
     /// At-least-once messages of this sender parked in Redis, all listeners together.

@@ -4,7 +4,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode};
-use crate::store::PeerBacklog;
+use crate::store::{PeerBacklog, PeerInfo};
 
 impl Client {
     /// Records the outcome of a call as the last error and converts it to an `Option`.
@@ -101,6 +101,11 @@ impl Client {
     /// [`Client::try_list_addresses`].
     pub fn list_addresses(&self, topic: &str) -> Option<Vec<(String, String)>> {
         self.record(self.try_list_addresses(topic))
+    }
+
+    /// [`Client::try_peers`].
+    pub fn peers(&self, topic: &str) -> Option<Vec<PeerInfo>> {
+        self.record(self.try_peers(topic))
     }
 
     /// [`Client::try_pending_count`]; -1 on error.

@@ -45,6 +45,20 @@ pub struct Config {
     /// catalog rows are removed once this expired; a second process with the same unique
     /// name is refused while the first one is alive.
     pub liveness_ttl: Duration,
+    /// Channels whose sender and listener have both been gone (not alive, no heartbeat)
+    /// longer than this are removed from Redis by a sweep that one running client of the
+    /// database does every quarter of this (at most hourly). `Duration::ZERO` keeps
+    /// everything forever.
+    pub retention: Duration,
+    /// Whether the retention sweep may also remove a gone channel's parked messages
+    /// (counted, logged and reported); by default such channels are kept.
+    pub retention_drops_parked: bool,
+    /// Most messages parked per channel while its listener is away; beyond it the oldest
+    /// are dropped (counted in `Stats::parked_dropped`, reported). 0: no limit (default).
+    pub max_parked: u64,
+    /// Parked messages older than this are dropped while the listener is away (counted,
+    /// reported). `Duration::ZERO`: no limit (default).
+    pub max_parked_age: Duration,
     /// Longest time `stop` (and drop) takes. At-least-once frames that could be neither
     /// delivered nor parked in Redis by then are counted in `Stats::abandoned`, reported
     /// with `StatusKind::FramesAbandoned` and `stop` returns `Error::Abandoned`.
@@ -69,6 +83,10 @@ impl Default for Config {
             drain_batch: 2000,
             redis_timeout: Duration::from_millis(2000),
             liveness_ttl: Duration::from_millis(3000),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            retention_drops_parked: false,
+            max_parked: 0,
+            max_parked_age: Duration::ZERO,
             stop_timeout: Duration::from_millis(3000),
         }
     }

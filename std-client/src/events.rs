@@ -70,37 +70,25 @@ fn on_event(shared: &Shared, store: &mut Store, event: &PeerEvent) {
                 );
             }
         }
-        PeerEventKind::Unsubscribed => {
-            // The listener left the topic on purpose: nothing more is parked for it there.
-            let (me, src) = (&shared.unique_name, &shared.topic);
-            if let Err(e) = store.forget_listener(me, src, &event.addr, &event.topic) {
-                log!(
-                    "forgetting {peer} as a listener of '{}' failed: {e}",
-                    event.topic
-                );
-            }
+        PeerEventKind::Unsubscribed | PeerEventKind::Expired => {
+            let why = if event.kind == PeerEventKind::Unsubscribed {
+                // The listener left the topic on purpose: nothing more is parked for it
+                // there. One that died keeps its hint: its backlog drains when it is back.
+                let (me, src) = (&shared.unique_name, &shared.topic);
+                if let Err(e) = store.forget_listener(me, src, &event.addr, &event.topic) {
+                    log!(
+                        "forgetting {peer} as a listener of '{}' failed: {e}",
+                        event.topic
+                    );
+                }
+                "unsubscribed"
+            } else {
+                "liveness expired; its catalog row was removed"
+            };
             if let Err(e) = refresh_topic(shared, store, &event.topic) {
                 log!("refreshing '{}' failed: {e}", event.topic);
             }
-            shared.report(
-                StatusKind::PeerUnsubscribed,
-                &event.topic,
-                &peer,
-                "unsubscribed",
-            );
-        }
-        PeerEventKind::Expired => {
-            // The listener died without stopping; its route goes, its hint stays (its
-            // backlog still drains when it comes back).
-            if let Err(e) = refresh_topic(shared, store, &event.topic) {
-                log!("refreshing '{}' failed: {e}", event.topic);
-            }
-            shared.report(
-                StatusKind::PeerUnsubscribed,
-                &event.topic,
-                &peer,
-                "liveness expired; its catalog row was removed",
-            );
+            shared.report(StatusKind::PeerUnsubscribed, &event.topic, &peer, why);
         }
         // A stopped peer keeps its route: at-least-once frames for it park in Redis (while
         // the topic has no live listener; see `Registry::pick`).

@@ -23,6 +23,7 @@ mod outage;
 mod outbound;
 mod peer;
 mod registry;
+mod retention;
 mod shared;
 mod stats;
 mod status;
@@ -38,7 +39,7 @@ pub use names::INTERNAL_PREFIX;
 pub use registry::{MAX_ADDRS_PER_TOPIC, MAX_ROUTE_TOPICS};
 pub use stats::Stats;
 pub use status::{Status, StatusCallback, StatusKind};
-pub use store::PeerBacklog;
+pub use store::{PeerBacklog, PeerInfo};
 
 /// Version of the library (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -95,6 +95,10 @@ pub(crate) struct Shared {
     pub listener_stats: crate::inbound::ListenerStats,
     /// At-least-once frames given up at `stop` (neither delivered nor parked).
     pub abandoned: AtomicU64,
+    /// Parked messages dropped on purpose (queue limits, retention).
+    pub parked_dropped: AtomicU64,
+    /// Channels removed by this client's retention sweeps.
+    pub channels_removed: AtomicU64,
     /// Between `run` and `stop` (see `liveness`): whether the heartbeat may write.
     pub present: Mutex<bool>,
 }

@@ -27,6 +27,11 @@ pub struct Stats {
     pub abandoned: u64,
     /// Best-effort messages dropped because their peer was unreachable or its window full.
     pub best_effort_dropped: u64,
+    /// Parked messages this client dropped on purpose: its queue limits, and the retention
+    /// sweeps it ran (only with `retention_drops_parked`).
+    pub parked_dropped: u64,
+    /// Channels the retention sweeps of this client removed.
+    pub channels_removed: u64,
 }
 
 impl Client {
@@ -43,6 +48,8 @@ impl Client {
             callback_panics: listener.callback_panics.load(Ordering::Relaxed),
             refused: listener.refused.load(Ordering::Relaxed),
             abandoned: self.shared.abandoned.load(Ordering::Relaxed),
+            parked_dropped: self.shared.parked_dropped.load(Ordering::Relaxed),
+            channels_removed: self.shared.channels_removed.load(Ordering::Relaxed),
             best_effort_dropped: peers.iter().map(|p| p.lock().dropped_best_effort).sum(),
         }
     }

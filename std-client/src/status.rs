@@ -32,6 +32,10 @@ pub enum StatusKind {
     /// `stop` gave up on at-least-once messages it could neither deliver nor park in Redis
     /// within `Config::stop_timeout`; `message` says how many (also in `Stats::abandoned`).
     FramesAbandoned = 11,
+    /// Parked at-least-once messages were dropped on purpose: a queue limit
+    /// (`Config::max_parked`, `max_parked_age`) or the retention sweep of a channel whose
+    /// both ends are long gone (`retention_drops_parked`); `message` says how many.
+    ParkedDropped = 12,
 }
 
 /// One status report handed to the callback.

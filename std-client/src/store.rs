@@ -7,6 +7,8 @@
 //! the others (trimming a queue) report [`StoreError::ConnectionLost`] so the caller decides.
 //! The key layout lives in [`keys`]; events use their own connection, see [`EventSubscriber`].
 
+#[macro_use]
+mod lua;
 mod backlog;
 mod catalog;
 mod cursor;
@@ -17,6 +19,9 @@ mod key_alloc;
 pub mod keys;
 mod link;
 mod liveness;
+mod peers;
+mod retention;
+mod scan;
 mod subscriber;
 
 pub use backlog::PeerBacklog;
@@ -25,6 +30,7 @@ pub use endpoint::StoreTimeouts;
 pub use error::{SpillError, StoreError};
 pub use events::{PeerEvent, PeerEventKind};
 pub use liveness::{Heartbeat, RowLiveness, TopicLiveness};
+pub use peers::PeerInfo;
 pub use subscriber::{EventNote, EventSubscriber};
 
 use endpoint::Endpoint;

@@ -6,7 +6,10 @@
 //! The worker is the only thread that changes a peer's Redis list, and it updates the
 //! counters mirroring it (`redis_len`, `redis_read`) right after each change, so re-reading
 //! the list's length (after Redis came back) is a job in the same queue, never a read from
-//! another thread racing with a push or a trim.
+//! another thread racing with a push or a trim. A change whose reply was lost leaves the
+//! counters off until a drain read or a `Resync` corrects them, so no read relies on them:
+//! the drain finds its place in the list by seq (the element after the last frame it holds)
+//! and only uses `redis_read` as a hint.
 //!
 //! A failing job is retried after [`RETRY_PAUSE`]; the log gets one line when a kind of
 //! failure starts and one when it ends ([`Outage`]). Once `stop` is requested the worker
@@ -24,7 +27,8 @@ use crate::jobs::Job;
 use crate::liveness::Pulse;
 use crate::log::log;
 use crate::outage::Outage;
-use crate::peer::{Link, OutPeer, SEQ_BLOCK};
+use crate::peer::{Link, OutPeer, PeerState, SEQ_BLOCK};
+use crate::retention::{self, Housekeeping};
 use crate::shared::Shared;
 use crate::status::StatusKind;
 use crate::store::Store;
@@ -54,6 +58,7 @@ struct Worker {
     cursor_outage: Outage,
     reserve_outage: Outage,
     pulse: Pulse,
+    housekeeping: Housekeeping,
 }
 
 /// When the worker of a stopping client must give up (set by `stop`).
@@ -81,7 +86,6 @@ pub(crate) fn spawn(
     stop: Arc<StopSignal>,
 ) -> std::io::Result<JoinHandle<u64>> {
     let mut worker = Worker {
-        shared,
         store,
         frames: Vec::new(),
         bounds: Vec::new(),
@@ -94,6 +98,8 @@ pub(crate) fn spawn(
         cursor_outage: Outage::new("persisting listener cursors"),
         reserve_outage: Outage::new("reserving sequence numbers in Redis"),
         pulse: Pulse::new(),
+        housekeeping: Housekeeping::new(&shared),
+        shared,
     };
     std::thread::Builder::new()
         .name("liner-store".into())
@@ -120,6 +126,7 @@ pub(crate) fn spawn(
                 }
                 if deadline.is_none() && Instant::now() >= worker.pulse.due() {
                     worker.pulse.beat(&worker.shared, &mut worker.store);
+                    worker.housekeeping.tick(&worker.shared, &mut worker.store);
                 }
             }
         })
@@ -203,6 +210,12 @@ impl Worker {
         } else {
             self.spill_outage.end();
         }
+        if stored > 0 {
+            drop(st);
+            retention::note_parked(&self.shared, &mut self.store, peer, stored_seq);
+            retention::cap(&self.shared, &mut self.store, peer);
+            st = peer.lock();
+        }
         if st.must_spill() && st.window.unacked().next().is_some() {
             peer.queue_spill(&mut st, &self.shared.jobs);
         }
@@ -221,35 +234,50 @@ impl Worker {
         if st.link != Link::Connected || st.redis_read >= st.redis_len {
             return;
         }
-        let start = st.redis_read;
-        let count = (st.redis_len - start).min(self.shared.config.drain_batch as u64) as usize;
+        // Where to read is told by seq, not by index: the first element after the frames
+        // the drain window holds. The counters only hint at its index; they are off after
+        // a trim whose reply was lost (it removed frames nobody counted) and reading at
+        // such an index would skip as many undelivered frames, which the next trim, by
+        // seq, would then delete.
+        let hint = st.redis_read;
+        let after = read_seq(&st);
+        let count = (st.redis_len - hint).min(self.shared.config.drain_batch as u64) as usize;
         drop(st);
 
         let read = self
             .store
-            .read_backlog(peer.ck, start as usize, count, &mut self.backlog);
-        if let Err(error) = read {
-            let message = format!("reading the backlog of {}: {error}", peer.name);
-            if self.drain_outage.begin(&message) {
-                self.shared
-                    .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+            .read_backlog_after(peer.ck, hint, after, count, &mut self.backlog);
+        let at = match read {
+            Ok(at) => at,
+            Err(error) => {
+                let message = format!("reading the backlog of {}: {error}", peer.name);
+                if self.drain_outage.begin(&message) {
+                    self.shared
+                        .report(StatusKind::SenderStoreError, "", &peer.name, &message);
+                }
+                std::thread::sleep(RETRY_PAUSE);
+                peer.queue_drain(&mut peer.lock(), &self.shared.jobs);
+                return;
             }
-            std::thread::sleep(RETRY_PAUSE);
-            peer.queue_drain(&mut peer.lock(), &self.shared.jobs);
-            return;
-        }
+        };
         self.drain_outage.end();
 
         let mut st = peer.lock();
-        // A disconnect meanwhile reset the read position: this batch is stale.
-        if st.link != Link::Connected || st.redis_read != start {
+        // A disconnect meanwhile emptied the drain window: this batch is stale.
+        if st.link != Link::Connected || read_seq(&st) != after {
             return;
         }
-        // Fewer frames than counted: the list is shorter than the counters say (a trim
-        // whose reply was lost, or Redis lost data). The list is the truth.
-        if self.backlog.len() < count {
-            st.redis_len = start + self.backlog.len() as u64;
+        if at.start != hint {
+            log!(
+                "the backlog of {} continues at index {}, not {hint}: frames left its head \
+                 uncounted (a trim whose reply was lost); reading on from there",
+                peer.name,
+                at.start
+            );
         }
+        // This worker is the only writer of the list: what Redis just said is the truth.
+        st.redis_len = at.len;
+        st.redis_read = at.start;
         let window_bytes = self.shared.config.window_bytes;
         let drain = st
             .drain
@@ -284,8 +312,8 @@ impl Worker {
                 }
             }
         }
-        st.redis_read += taken;
-        let drained_all = st.redis_read == st.redis_len;
+        st.redis_read = at.start + taken;
+        let drained_all = st.redis_read >= st.redis_len;
         if !drained_all && taken as usize == self.backlog.len() {
             peer.queue_drain(&mut st, &self.shared.jobs);
         }
@@ -352,7 +380,8 @@ impl Worker {
     /// trim whose reply was lost) and puts back the seq reservation. The counters follow
     /// the list: elements gone from it were acknowledged frames at its head (trims are the
     /// only removals) or were lost with Redis's data; either way the frames read from them
-    /// are still in the drain window, so the read position moves back by as many.
+    /// are still in the drain window, so the read position moves back by as many (it is
+    /// only a hint for the next drain read, which checks it by seq).
     fn resync(&mut self, peer: &OutPeer) {
         let reserved = peer.lock().reserved;
         if let Err(error) = self.store.save_last_seq(peer.ck, reserved) {
@@ -437,6 +466,12 @@ impl Worker {
             None => self.cursor_outage.end(),
         }
     }
+}
+
+/// The highest seq read from the Redis backlog into the drain window since the last
+/// disconnect (0: none), i.e. where the next backlog read starts.
+fn read_seq(st: &PeerState) -> u64 {
+    st.drain.as_ref().and_then(TxWindow::last_seq).unwrap_or(0)
 }
 
 /// Seq of the encoded Data frame at the start of `bytes` (0 if it is not one).

@@ -5,31 +5,13 @@
 mod common;
 
 use std::collections::HashSet;
-use std::process::Command;
 use std::time::Duration;
 
-use common::{Received, client, payload};
+use common::{Received, client, payload, peer_process};
 use liner_broker::Config;
 use liner_tests::{ChildProcess, RedisServer, unique_prefix};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Starts the crash-test peer. Under qemu-user (cross tests) the child needs the emulator
-/// too: `LINER_TEST_PEER_RUNNER` names it, e.g. `qemu-arm -L /usr/arm-linux-gnueabihf`.
-fn peer(mode: &str, url: &str, unique: &str, topic: &str) -> ChildProcess {
-    let program = env!("CARGO_BIN_EXE_liner-test-peer");
-    let runner = std::env::var("LINER_TEST_PEER_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
-        Some(emulator) => {
-            let mut command = Command::new(emulator);
-            command.args(words).arg(program);
-            command
-        }
-        None => Command::new(program),
-    };
-    ChildProcess::spawn(command.args([mode, url, unique, topic]))
-}
 
 /// Reads `got <seq>` lines until `n` arrived or the child stops printing for `idle`.
 fn collect_got(child: &ChildProcess, into: &mut Vec<u64>, n: usize, idle: Duration) {
@@ -50,7 +32,7 @@ fn a_listener_killed_mid_stream_loses_nothing_and_repeats_at_most_one_batch() {
     let redis = RedisServer::start_local();
     let p = unique_prefix();
     let (name, topic) = (format!("{p}victim"), format!("{p}victim"));
-    let first = peer("listen", redis.url(), &name, &topic);
+    let first = peer_process("listen", redis.url(), &name, &topic);
     first.wait_for_line(WAIT, |l| l.starts_with("ready"));
     let sender = client(redis.url(), &format!("{p}sender"), &format!("{p}sender"));
     assert!(sender.run(|_, _, _| {}));
@@ -77,7 +59,7 @@ fn a_listener_killed_mid_stream_loses_nothing_and_repeats_at_most_one_batch() {
     collect_got(&first, &mut got, usize::MAX, Duration::from_millis(200));
     let before_kill = got.len();
 
-    let second = peer("listen", &url, &name, &topic);
+    let second = peer_process("listen", &url, &name, &topic);
     second.wait_for_line(WAIT, |l| l.starts_with("ready"));
     let sender = sending.join().unwrap();
     let mut after = Vec::new();
@@ -130,7 +112,7 @@ fn a_sender_killed_while_draining_a_large_backlog_loses_nothing() {
     }
     assert!(listener.run(received.callback()));
 
-    let mut drainer = peer("drain", redis.url(), &sender_name, &sender_topic);
+    let mut drainer = peer_process("drain", redis.url(), &sender_name, &sender_topic);
     assert!(
         received.wait_for(20_000, WAIT),
         "drain did not start: {}",
@@ -143,7 +125,7 @@ fn a_sender_killed_while_draining_a_large_backlog_loses_nothing() {
         "the drain finished before the kill; nothing tested"
     );
 
-    let restarted = peer("drain", redis.url(), &sender_name, &sender_topic);
+    let restarted = peer_process("drain", redis.url(), &sender_name, &sender_topic);
     restarted.wait_for_line(WAIT * 2, |l| l == "drained");
     assert!(
         received.wait_for(TOTAL as usize, WAIT),

@@ -5,34 +5,14 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Received, payload, wait_until};
+use common::{Received, listener_process, payload, sender_to, wait_until};
 use liner_broker::{Client, Config, Error, ErrorCode};
-use liner_tests::{ChildProcess, RedisServer, unique_prefix};
+use liner_tests::{RedisServer, unique_prefix};
 use redis::Commands;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A listener in its own process (see tests/src/bin/liner-test-peer.rs), so it can be
-/// SIGKILLed; runs under `LINER_TEST_PEER_RUNNER` (qemu-user) in cross tests.
-fn listener_process(url: &str, unique: &str, topic: &str) -> ChildProcess {
-    let program = env!("CARGO_BIN_EXE_liner-test-peer");
-    let runner = std::env::var("LINER_TEST_PEER_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
-        Some(emulator) => {
-            let mut command = Command::new(emulator);
-            command.args(words).arg(program);
-            command
-        }
-        None => Command::new(program),
-    };
-    let child = ChildProcess::spawn(command.args(["listen", url, unique, topic]));
-    child.wait_for_line(WAIT, |l| l.starts_with("ready"));
-    child
-}
 
 fn open(url: &str, unique: &str, topic: &str, config: Config) -> Client {
     Client::open(unique, topic, "127.0.0.1:0", url, config)
@@ -53,14 +33,12 @@ fn a_dead_twin_is_routed_around_and_its_row_removed() {
     let twin = open(redis.url(), &format!("{p}twin"), &topic, Config::default());
     let received = Received::default();
     assert!(twin.run(received.callback()));
-    let sender = open(
+    let sender = sender_to(
         redis.url(),
         &format!("{p}sender"),
-        &format!("{p}sender"),
+        &topic,
         Config::default(),
     );
-    assert!(sender.run(|_, _, _| {}));
-    assert!(sender.refresh_address_topic(&topic));
     assert_eq!(sender.list_addresses(&topic).unwrap().len(), 2);
 
     doomed.kill9();
@@ -122,14 +100,7 @@ fn a_second_live_client_with_the_same_name_is_refused() {
     assert!(second.last_error_message().contains(&first_addr));
 
     // The first one is untouched: still in the catalog and still receiving.
-    let sender = open(
-        redis.url(),
-        &format!("{p}sender"),
-        &format!("{p}sender"),
-        Config::default(),
-    );
-    assert!(sender.run(|_, _, _| {}));
-    assert!(sender.refresh_address_topic(&name));
+    let sender = sender_to(redis.url(), &format!("{p}sender"), &name, Config::default());
     assert!(sender.send_to(&name, &payload(1, 64), true));
     assert!(received.wait_for(1, WAIT));
 }
@@ -164,14 +135,7 @@ fn a_restart_after_sigkill_takes_the_name_over_at_once() {
         .map(|m: std::collections::HashMap<String, String>| m.into_iter().collect())
         .unwrap();
     assert_eq!(rows, [(again.published_addr().unwrap(), name.clone())]);
-    let sender = open(
-        redis.url(),
-        &format!("{p}sender"),
-        &format!("{p}sender"),
-        Config::default(),
-    );
-    assert!(sender.run(|_, _, _| {}));
-    assert!(sender.refresh_address_topic(&name));
+    let sender = sender_to(redis.url(), &format!("{p}sender"), &name, Config::default());
     assert!(sender.send_to(&name, &payload(7, 64), true));
     assert!(received.wait_for(1, WAIT));
 }

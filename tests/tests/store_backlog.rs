@@ -116,7 +116,8 @@ fn pending_counts_cover_only_this_senders_queues() {
     spill_all(&mut store, other, &frames(1..4));
     spill_all(&mut store, other_topic, &frames(1..3));
 
-    // l1 is known and registered; l3 was seen once but is no longer in the catalog.
+    // l1 is known and registered; l3 was seen once but is no longer in the catalog (away:
+    // its hint still says where and on which topic).
     let l1_topic = format!("{p}t1");
     store
         .remember_listener(&me, &src, "127.0.0.1:7001", &l1_topic, &l1)
@@ -129,8 +130,9 @@ fn pending_counts_cover_only_this_senders_queues() {
             std::time::Duration::from_secs(60),
         )
         .unwrap();
+    let l3_topic = format!("{p}t3");
     store
-        .remember_listener(&me, &src, "127.0.0.1:7003", &format!("{p}t3"), &l3)
+        .remember_listener(&me, &src, "127.0.0.1:7003", &l3_topic, &l3)
         .unwrap();
 
     assert_eq!(store.pending_count(&me, &src).unwrap(), 12);
@@ -146,8 +148,8 @@ fn pending_counts_cover_only_this_senders_queues() {
             },
             PeerBacklog {
                 listener_unique: l3,
-                listener_addr: None,
-                listener_topic: None,
+                listener_addr: Some("127.0.0.1:7003".into()),
+                listener_topic: Some(l3_topic),
                 connection_key: ck3,
                 count: 7,
             },

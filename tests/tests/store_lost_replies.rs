@@ -82,3 +82,57 @@ fn repeatable_operations_hide_a_lost_reply() {
     assert_eq!(stored, key);
     assert_eq!(store.addresses(&topic).unwrap().len(), 1);
 }
+
+#[test]
+fn a_read_after_a_trim_whose_reply_was_lost_continues_by_seq() {
+    let server = RedisServer::start_local();
+    let (proxy, mut store) = through_proxy(&server);
+    let ck = store.connection_key(&unique_prefix(), "src", "l").unwrap();
+    let frames = numbered(10);
+    store.spill(ck, frames.iter().map(Vec::as_slice)).unwrap();
+    let mut out = Vec::new();
+
+    // The first read: nothing held yet, the counters say index 0.
+    let at = store.read_backlog_after(ck, 0, 0, 4, &mut out).unwrap();
+    assert_eq!((at.start, at.len), (0, 10));
+    assert_eq!(out, frames[..4]);
+
+    // Seqs 1..=4 were acknowledged and trimmed, but the reply was lost: the repeat removed
+    // nothing, so a caller counting removals still puts the next frame at index 4.
+    proxy.cut_next_reply();
+    assert_eq!(store.trim_backlog(ck, 4, 4).unwrap(), 0);
+    assert!(!proxy.cut_pending(), "the cut never happened");
+    let at = store.read_backlog_after(ck, 4, 4, 3, &mut out).unwrap();
+    assert_eq!((at.start, at.len), (0, 6), "the stale index was trusted");
+    assert_eq!(out, frames[4..7]);
+
+    // A right hint is taken as is; hints too low, too high or past the end are corrected.
+    for hint in [3, 0, 1, 5, 6, 99] {
+        let at = store.read_backlog_after(ck, hint, 7, 10, &mut out).unwrap();
+        assert_eq!((at.start, at.len), (3, 6), "hint {hint}");
+        assert_eq!(out, frames[7..]);
+    }
+    // Everything held: nothing more to read, wherever the hint points.
+    for hint in [6, 2] {
+        let at = store
+            .read_backlog_after(ck, hint, 10, 10, &mut out)
+            .unwrap();
+        assert_eq!((at.start, at.len), (6, 6), "hint {hint}");
+        assert!(out.is_empty());
+    }
+    // A second copy of a held frame (a repeated spill) stays behind the position; an
+    // element that is no frame is where reading goes on, so the drain can report it.
+    let mut raw = server.connection();
+    let key = format!("lnr_connection:{ck}:messages");
+    let _: u64 = raw.rpush(&key, &frames[9]).unwrap();
+    let _: u64 = raw.rpush(&key, b"not a frame".as_slice()).unwrap();
+    let at = store.read_backlog_after(ck, 0, 10, 10, &mut out).unwrap();
+    assert_eq!((at.start, at.len), (7, 8));
+    assert_eq!(out, [b"not a frame".to_vec()]);
+    // An empty or missing list.
+    let at = store
+        .read_backlog_after(ck + 1000, 5, 3, 10, &mut out)
+        .unwrap();
+    assert_eq!((at.start, at.len), (0, 0));
+    assert!(out.is_empty());
+}

@@ -105,6 +105,9 @@ impl Args {
         if let Some(v) = self.0.get("cfg.drain_batch") {
             c.drain_batch = v.parse().map_err(|_| format!("bad cfg.drain_batch={v}"))?;
         }
+        if let Some(v) = self.0.get("cfg.window_bytes") {
+            c.window_bytes = v.parse().map_err(|_| format!("bad cfg.window_bytes={v}"))?;
+        }
         Ok(c)
     }
 }

@@ -11,6 +11,7 @@ use redis::{Commands, Connection, RedisResult, Value};
 
 use super::catalog::ListenerHint;
 use super::error::SpillError;
+use super::scan::scan_keys;
 use super::{Store, StoreError, keys};
 
 /// Most frames per `RPUSH`: one round trip each, short enough not to stall the server.
@@ -18,23 +19,12 @@ const SPILL_CHUNK_FRAMES: usize = 1000;
 /// Most payload bytes per `RPUSH` (a chunk closes after the frame that crosses this).
 const SPILL_CHUNK_BYTES: usize = 1 << 20;
 /// Pops acknowledged frames (ARGV[1] expected, seq <= ARGV[2]) from the head of KEYS[1].
-/// A frame is `u32` length, kind byte, then the seq as a postcard varint (byte 6 on, in
-/// Lua's 1-based indexing). Seqs stay below 2^53, exact in Lua numbers. Fast path: the
-/// n-th element is the last acknowledged frame, one `LTRIM`; otherwise pop one by one. An
-/// element that is no Data frame at the head goes too (the drain reported and skipped it).
-const TRIM_SCRIPT: &str = "local function seq_of(f) \
-      if not f or string.byte(f, 5) ~= 4 then return nil end \
-      local v, mul = 0, 1 \
-      for i = 6, 15 do \
-        local b = string.byte(f, i) \
-        if not b then return nil end \
-        v = v + (b % 128) * mul \
-        if b < 128 then return v end \
-        mul = mul * 128 \
-      end \
-      return nil \
-    end \
-    local n, upto = tonumber(ARGV[1]), tonumber(ARGV[2]) \
+/// Fast path: the n-th element is the last acknowledged frame, one `LTRIM`; otherwise pop
+/// one by one. An element that is no Data frame at the head goes too (the drain reported
+/// and skipped it).
+const TRIM_SCRIPT: &str = concat!(
+    lua_seq_of!(),
+    "local n, upto = tonumber(ARGV[1]), tonumber(ARGV[2]) \
     if n > 0 and seq_of(redis.call('LINDEX', KEYS[1], n - 1)) == upto \
         and (seq_of(redis.call('LINDEX', KEYS[1], n)) or upto + 1) > upto then \
       redis.call('LTRIM', KEYS[1], n, -1) \
@@ -48,19 +38,66 @@ const TRIM_SCRIPT: &str = "local function seq_of(f) \
       if seq and seq > upto then return popped end \
       redis.call('LPOP', KEYS[1]) \
       popped = popped + 1 \
-    end";
-/// Keys asked for per `SCAN` step.
-const SCAN_COUNT: u64 = 1000;
+    end"
+);
+/// Reads up to ARGV[3] elements of KEYS[1] from the first one the drain does not hold yet:
+/// the first that is not a Data frame with seq <= ARGV[2] (the last seq read into the drain
+/// window). ARGV[1] is where the caller's counters put it: checked with two `LINDEX` (the
+/// element before it is no frame above ARGV[2], the one at it no frame up to ARGV[2]) and
+/// used when right; otherwise the head is scanned. The list is in seq order, so the two
+/// agree whenever the hint is right. Returns `{start, LLEN, elements}`.
+const READ_AFTER_SCRIPT: &str = concat!(
+    lua_seq_of!(),
+    "local key = KEYS[1] \
+    local hint, after, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]) \
+    local len = redis.call('LLEN', key) \
+    local function held(i) \
+      local s = seq_of(redis.call('LINDEX', key, i)) \
+      return s ~= nil and s <= after \
+    end \
+    local function ahead(i) \
+      local s = seq_of(redis.call('LINDEX', key, i)) \
+      return s ~= nil and s > after \
+    end \
+    local start = hint \
+    if hint > len or (hint > 0 and ahead(hint - 1)) or (hint < len and held(hint)) then \
+      start = 0 \
+      while start < len do \
+        local chunk = redis.call('LRANGE', key, start, start + 511) \
+        local i = 1 \
+        while i <= #chunk do \
+          local s = seq_of(chunk[i]) \
+          if not s or s > after then break end \
+          i = i + 1 \
+        end \
+        start = start + i - 1 \
+        if i <= #chunk or #chunk == 0 then break end \
+      end \
+    end \
+    local out = {} \
+    if count > 0 then out = redis.call('LRANGE', key, start, start + count - 1) end \
+    return {start, len, out}"
+);
+
+/// Where [`Store::read_backlog_after`] found the frames it returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BacklogPosition {
+    /// Index of the first frame returned (of the element after the last one already read).
+    pub start: u64,
+    /// Length of the queue when it was read.
+    pub len: u64,
+}
 
 /// What one sender channel still has queued in Redis for one listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerBacklog {
     /// The listener's unique name (from the connection key).
     pub listener_unique: String,
-    /// The listener's last known address and topic, when the sender's hints and the catalog
-    /// still name them.
+    /// The listener's address: where the catalog shows it, else, while it is away, where
+    /// this sender last met it (its reconnect hint). `None` only when the sender has no
+    /// hint naming it (one written before hints carried the listener's name).
     pub listener_addr: Option<String>,
-    /// The listener's topic (see `listener_addr`).
+    /// The topic this sender reaches the listener on (known when `listener_addr` is).
     pub listener_topic: Option<String>,
     /// The connection key of the channel.
     pub connection_key: u64,
@@ -165,6 +202,55 @@ impl Store {
         Ok(out.len())
     }
 
+    /// Replaces the contents of `out` with up to `count` frames of the queue of `ck` that
+    /// follow the ones already read: the frames from the first element that is not a Data
+    /// frame with seq at most `after`. `hint` is where the caller believes that element is
+    /// (cheap when right, a scan of the head when not). Returns where the frames start and
+    /// the queue's length, both as Redis has them now.
+    ///
+    /// Unlike an index, `after` stays right whatever left the head of the queue meanwhile
+    /// (a trim whose reply was lost, data Redis lost), so a read never skips a frame.
+    pub fn read_backlog_after(
+        &mut self,
+        ck: u64,
+        hint: u64,
+        after: u64,
+        count: usize,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<BacklogPosition, StoreError> {
+        out.clear();
+        let key = keys::messages(ck);
+        let reply: Value = self.link.idempotent(|con| {
+            redis::cmd("EVAL")
+                .arg(READ_AFTER_SCRIPT)
+                .arg(1)
+                .arg(&key)
+                .arg(hint)
+                .arg(after)
+                .arg(count)
+                .query(con)
+        })?;
+        let bad = |reply: &Value| StoreError::Command(format!("backlog read answered {reply:?}"));
+        let Value::Array(mut parts) = reply else {
+            return Err(bad(&reply));
+        };
+        let (Some(Value::Array(items)), Some(Value::Int(len)), Some(Value::Int(start))) =
+            (parts.pop(), parts.pop(), parts.pop())
+        else {
+            return Err(bad(&Value::Array(parts)));
+        };
+        for item in items {
+            match item {
+                Value::BulkString(frame) => out.push(frame),
+                other => return Err(StoreError::Command(format!("backlog item {other:?}"))),
+            }
+        }
+        Ok(BacklogPosition {
+            start: start.max(0) as u64,
+            len: len.max(0) as u64,
+        })
+    }
+
     /// Removes the frames at the head of the queue of `ck` whose seq is at most `upto`
     /// (the ones the listener acknowledged; `n` of them are expected) and returns how many
     /// it removed. Idempotent, so it is safe to repeat after a lost reply: a repeat finds
@@ -211,7 +297,8 @@ impl Store {
     }
 
     /// The sender's queued frames per listener, for listeners with at least one frame queued,
-    /// sorted by listener unique name.
+    /// sorted by listener unique name, each with its address and topic also while it is
+    /// away (see `listener_locations`).
     pub fn pending_by_peer(
         &mut self,
         unique: &str,
@@ -251,25 +338,7 @@ fn sender_connections(
     src_topic: &str,
 ) -> RedisResult<Vec<(String, u64)>> {
     let pattern = keys::connection_keys_pattern(unique, src_topic);
-    let mut found: Vec<String> = Vec::new();
-    let mut cursor = 0u64;
-    loop {
-        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(SCAN_COUNT)
-            .query(con)?;
-        found.extend(batch);
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
-    // SCAN may return a key twice.
-    found.sort_unstable();
-    found.dedup();
+    let found = scan_keys(con, &pattern)?;
     if found.is_empty() {
         return Ok(Vec::new());
     }
@@ -295,19 +364,55 @@ fn queue_lengths(con: &mut Connection, channels: &[(String, u64)]) -> RedisResul
         .collect()
 }
 
-/// Listener unique name → (address, topic) for the sender's reconnect hints that the catalog
-/// still confirms (the address is registered under that unique name).
+/// Listener unique name → (address, topic) for every listener the sender's reconnect hints
+/// know, from the best source there is:
+/// 1. the catalog confirms a hint: the row at the hinted address of the hinted topic is
+///    that listener's now (for a topic-only hint, the row names the listener);
+/// 2. the catalog of a hinted topic shows the hinted listener at another address (it came
+///    back on another port and this sender has not met it there yet);
+/// 3. the hint alone: the listener is away (stopped cleanly, or killed and its row
+///    removed) and this is where, and on which topic, the sender last met it. A listener
+///    hinted at several addresses (restarts on other ports) gets the first by address.
+///
+/// Each hinted topic's catalog is read once. Only a topic-only hint (written before hints
+/// named the listener) without a catalog row leaves its listener unlocated.
 fn listener_locations(
     con: &mut Connection,
     unique: &str,
     src_topic: &str,
 ) -> RedisResult<BTreeMap<String, (String, String)>> {
-    let hints: BTreeMap<String, String> = con.hgetall(keys::sender_listeners(unique, src_topic))?;
+    let stored: BTreeMap<String, String> =
+        con.hgetall(keys::sender_listeners(unique, src_topic))?;
+    let hints: Vec<ListenerHint> = stored
+        .into_iter()
+        .map(|(addr, value)| ListenerHint::parse(addr, &value))
+        .collect();
+    let mut catalogs: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    for hint in &hints {
+        if !catalogs.contains_key(hint.topic.as_str()) {
+            let rows = con.hgetall(keys::topic_addresses(&hint.topic))?;
+            catalogs.insert(&hint.topic, rows);
+        }
+    }
     let mut located = BTreeMap::new();
-    for (addr, value) in hints {
-        let hint = ListenerHint::parse(addr, &value);
-        let name: Option<String> = con.hget(keys::topic_addresses(&hint.topic), &hint.addr)?;
-        if let Some(name) = name {
+    for hint in &hints {
+        if let Some(name) = catalogs[hint.topic.as_str()].get(&hint.addr) {
+            located
+                .entry(name.clone())
+                .or_insert_with(|| (hint.addr.clone(), hint.topic.clone()));
+        }
+    }
+    for hint in &hints {
+        let Some(name) = hint.listener.as_ref().filter(|n| !located.contains_key(*n)) else {
+            continue;
+        };
+        let rows = &catalogs[hint.topic.as_str()];
+        if let Some((addr, _)) = rows.iter().find(|(_, row_name)| *row_name == name) {
+            located.insert(name.clone(), (addr.clone(), hint.topic.clone()));
+        }
+    }
+    for hint in hints {
+        if let Some(name) = hint.listener {
             located.entry(name).or_insert((hint.addr, hint.topic));
         }
     }

@@ -6,11 +6,14 @@
 //! | `lnr_topic:{topic}:addr` | HASH | published address → unique_name (the catalog) |
 //! | `lnr_topic:{topic}:key` | STRING | topic key (wire `topic_key`) |
 //! | `lnr_unique_key` | STRING | counter every topic and connection key is drawn from |
+//! | `lnr_retention:lease` | STRING, PX | the client running the retention sweep (liner addition) |
 //! | `lnr_connection:{unique}:{src_topic}:{listener}:key` | STRING | connection key `ck` |
 //! | `lnr_connection:{ck}:sender` | STRING | the sender's topic |
 //! | `lnr_connection:{ck}:mess_number` | STRING | listener cursor: last delivered seq |
 //! | `lnr_connection:{ck}:last_seq` | STRING | sender: seq reservation, no seq above it was assigned (liner addition) |
 //! | `lnr_connection:{ck}:messages` | LIST | offline frames, oldest first |
+//! | `lnr_connection:{ck}:parked_at` | ZSET | with `max_parked_age`: last seq of each parked chunk → `{seq}:{unix ms}` (liner addition) |
+//! | `lnr_connection:{ck}:dropped` | STRING | parked messages dropped by a queue limit or retention (liner addition) |
 //! | `lnr_sender:{unique}:{src_topic}:listener` | HASH | listener address → `{topic}\x1f{listener}` |
 //! | `lnr_topic:{topic}:live` | ZSET | catalog address → unix ms until which its client is alive (liner addition) |
 //! | `lnr_topic:{topic}:since` | HASH | catalog address → unix ms when it was registered (liner addition) |
@@ -19,6 +22,9 @@
 //!
 //! Peer events travel on the Pub/Sub channel `lnr_events:{db}`: Pub/Sub ignores `SELECT`, so
 //! the database number keeps clients of different databases apart.
+
+/// Held (with a TTL) by the client running the retention sweep of the database.
+pub const SWEEP_LEASE: &str = "lnr_retention:lease";
 
 /// Counter that topic keys and connection keys are allocated from.
 pub const UNIQUE_KEY_COUNTER: &str = "lnr_unique_key";
@@ -86,6 +92,40 @@ pub fn messages(ck: u64) -> String {
     format!("lnr_connection:{ck}:messages")
 }
 
+/// When each chunk of `ck`'s parked frames was parked (for `Config::max_parked_age`).
+pub fn parked_at(ck: u64) -> String {
+    format!("lnr_connection:{ck}:parked_at")
+}
+
+/// How many parked messages of `ck` a queue limit or the retention sweep dropped.
+pub fn parked_dropped(ck: u64) -> String {
+    format!("lnr_connection:{ck}:dropped")
+}
+
+/// The sender and listener names of a key made by [`connection_key`] (names hold no `:`).
+pub fn channel_ends(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix("lnr_connection:")?.strip_suffix(":key")?;
+    let mut parts = rest.split(':');
+    let (sender, _topic, listener) = (parts.next()?, parts.next()?, parts.next()?);
+    parts.next().is_none().then_some((sender, listener))
+}
+
+/// The sender of a key made by [`sender_listeners`].
+pub fn hint_owner(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("lnr_sender:")?.strip_suffix(":listener")?;
+    rest.split_once(':').map(|(unique, _)| unique)
+}
+
+/// The client of a key made by [`client_seen`].
+pub fn seen_owner(key: &str) -> Option<&str> {
+    key.strip_prefix("lnr_client:")?.strip_suffix(":seen")
+}
+
+/// The topic of a key made by [`topic_addresses`].
+pub fn catalog_topic(key: &str) -> Option<&str> {
+    key.strip_prefix("lnr_topic:")?.strip_suffix(":addr")
+}
+
 /// Reconnect hints of the sender (`unique`, `src_topic`): HASH listener address → topic and
 /// listener name (see [`super::ListenerHint`]).
 pub fn sender_listeners(unique: &str, src_topic: &str) -> String {
@@ -139,6 +179,16 @@ mod tests {
         assert_eq!(topic_since("t"), "lnr_topic:t:since");
         assert_eq!(client_alive("u"), "lnr_client:u:alive");
         assert_eq!(client_seen("u"), "lnr_client:u:seen");
+    }
+
+    #[test]
+    fn owners_are_read_back_from_key_names() {
+        let key = connection_key("snd", "src", "lst");
+        assert_eq!(channel_ends(&key), Some(("snd", "lst")));
+        assert_eq!(channel_ends("lnr_connection:7:messages"), None);
+        assert_eq!(hint_owner(&sender_listeners("u", "t")), Some("u"));
+        assert_eq!(seen_owner(&client_seen("u")), Some("u"));
+        assert_eq!(catalog_topic(&topic_addresses("t")), Some("t"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::{Store, StoreError, keys};
 
 /// `now` in unix milliseconds from the server's clock, shared by every script below.
 /// `replicate_commands` lets a script write after reading the clock on Redis 6.2.
-const NOW: &str = "redis.replicate_commands() \
+pub(super) const NOW: &str = "redis.replicate_commands() \
     local t = redis.call('TIME') \
     local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 

@@ -3,10 +3,12 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use liner_broker::Client;
+use liner_tests::ChildProcess;
 
 /// A payload of `len` bytes (at least 8) whose first 8 bytes carry `seq`.
 pub fn payload(seq: u64, len: usize) -> Vec<u8> {
@@ -139,4 +141,42 @@ impl Drop for Pair {
         self.sender.stop();
         self.listener.stop();
     }
+}
+
+/// Starts tests/src/bin/liner-test-peer in `mode` (`listen`, `drain`) in its own process, so
+/// a test can SIGKILL it. Under qemu-user (cross tests) the child needs the emulator too:
+/// `LINER_TEST_PEER_RUNNER` names it, e.g. `qemu-arm -L /usr/arm-linux-gnueabihf`.
+pub fn peer_process(mode: &str, url: &str, unique: &str, topic: &str) -> ChildProcess {
+    let program = env!("CARGO_BIN_EXE_liner-test-peer");
+    let runner = std::env::var("LINER_TEST_PEER_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(emulator) => {
+            let mut command = Command::new(emulator);
+            command.args(words).arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
+    ChildProcess::spawn(command.args([mode, url, unique, topic]))
+}
+
+/// A listener process (see [`peer_process`]) that has started and registered.
+pub fn listener_process(url: &str, unique: &str, topic: &str) -> ChildProcess {
+    let child = peer_process("listen", url, unique, topic);
+    child.wait_for_line(Duration::from_secs(60), |l| l.starts_with("ready"));
+    child
+}
+
+/// A running client on `url` with `config` that has loaded the routes of `topic`.
+pub fn sender_to(url: &str, unique: &str, topic: &str, config: liner_broker::Config) -> Client {
+    let sender = Client::open(unique, unique, "127.0.0.1:0", url, config)
+        .unwrap_or_else(|e| panic!("client {unique}: {e}"));
+    assert!(sender.run(|_, _, _| {}));
+    assert!(
+        sender.refresh_address_topic(topic),
+        "{}",
+        sender.last_error_message()
+    );
+    sender
 }

@@ -168,6 +168,8 @@ impl Rig {
             highest_inbound_key: Default::default(),
             abandoned: Default::default(),
             present: Default::default(),
+            parked_dropped: Default::default(),
+            channels_removed: Default::default(),
         });
         let reports = Arc::new(Mutex::new(Vec::new()));
         let seen = reports.clone();

@@ -97,6 +97,8 @@ impl Harness {
             highest_inbound_key: Default::default(),
             abandoned: Default::default(),
             present: Default::default(),
+            parked_dropped: Default::default(),
+            channels_removed: Default::default(),
         });
         let thread = super::spawn(shared.clone(), poll).unwrap();
         Harness {
