@@ -1,6 +1,7 @@
 //! Regression tests for the holes of issue 8 in the at-least-once guarantee, each against a
 //! real redis-server: a listener that starts on a slow Redis link (hole 1), a stored cursor
-//! behind the listener's real one (hole 2), `stop` with Redis down (hole 4) and a receive
+//! behind the listener's real one (hole 2), a Redis outage while parking with the listener
+//! coming back during the recovery (hole 3), `stop` with Redis down (hole 4) and a receive
 //! callback that refuses messages (hole 5). Every payload carries its seq; every test
 //! accounts for loss, duplicates and order exactly.
 
@@ -111,6 +112,53 @@ fn a_stored_cursor_behind_the_listener_never_frees_new_messages() {
         reserved >= 150,
         "the new run reserved seqs above what it used"
     );
+}
+
+#[test]
+fn a_redis_outage_while_parking_strands_nothing() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let topic = format!("{prefix}listener");
+    let listener = open(server.url(), &topic, fast());
+    let received = Received::default();
+    assert!(listener.run(received.callback()));
+    // The sender reaches Redis through a proxy the test can cut.
+    let proxy = FaultProxy::to_port(server.port());
+    let config = Config {
+        send_timeout: Duration::from_millis(200),
+        redis_timeout: Duration::from_millis(300),
+        ..fast()
+    };
+    let sender = open(&proxy.url(), &format!("{prefix}sender"), config);
+    assert!(sender.run(|_, _, _| {}));
+    assert!(sender.refresh_address_topic(&topic));
+    assert!(listener.stop());
+    let mut next = 1;
+    let mut send_until = |sender: &Client, until: Instant| {
+        while Instant::now() < until {
+            // A full window while Redis is away fails with Busy: the same seq is retried.
+            if sender.send_to(&topic, &payload(next, 64), true) {
+                next += 1;
+            }
+        }
+    };
+    send_until(&sender, Instant::now() + Duration::from_millis(500));
+    proxy.sever();
+    send_until(&sender, Instant::now() + Duration::from_millis(1500));
+    proxy.heal();
+    send_until(&sender, Instant::now() + Duration::from_millis(300));
+    // The listener returns while the sender is still recovering from the outage.
+    assert!(listener.run(received.callback()));
+    send_until(&sender, Instant::now() + Duration::from_millis(500));
+    let accepted = next - 1;
+    assert!(
+        received.wait_for(accepted as usize, PATIENCE),
+        "{} of {accepted} delivered",
+        received.len()
+    );
+    assert!(wait_until(PATIENCE, || sender.pending_count() == 0));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_exactly_in_order(&received.seqs(), 1..=accepted);
 }
 
 #[test]
