@@ -148,6 +148,12 @@
 #define LNR_FRAMES_ABANDONED 11
 
 /**
+ * Status kind (added by liner-broker): parked at-least-once messages were dropped on
+ * purpose by a queue limit or the retention sweep; `message` says how many.
+ */
+#define LNR_PARKED_DROPPED 12
+
+/**
  * Most clients alive at once in one process: the slots of the static handle table.
  */
 #define LNR_MAX_CLIENTS 64
@@ -228,8 +234,22 @@ typedef void (*lnr_status_cb)(int kind,
 typedef void (*lnr_addr_cb)(const char *addr, const char *unique_name, lnr_uData user_data);
 
 /**
- * One listener's backlog of `lnr_pending_by_peer`; `addr` and `topic` are "" when no
- * longer known. Pointers valid only during the call.
+ * One catalog row of `lnr_list_peers` (added): address, unique name, whether the client
+ * behind it is alive, when the row was registered and when that client last sent a
+ * heartbeat, in unix milliseconds of the Redis clock (-1 when unknown). Pointers valid only
+ * during the call.
+ */
+typedef void (*lnr_peer_cb)(const char *addr,
+                            const char *unique_name,
+                            bool live,
+                            int64_t since_unix_ms,
+                            int64_t last_seen_unix_ms,
+                            lnr_uData user_data);
+
+/**
+ * One listener's backlog of `lnr_pending_by_peer`; `addr` and `topic` are known also while
+ * the listener is away, "" only for a listener this sender has no named hint of. Pointers
+ * valid only during the call.
  */
 typedef void (*lnr_pending_cb)(const char *addr,
                                const char *topic,
@@ -549,6 +569,22 @@ bool lnr_list_addresses(lnr_hClient h,
                         lnr_uData user_data);
 
 /**
+ * Calls `callback` once per catalog row of `topic`, sorted by address, on the calling
+ * thread before returning: its address and unique name as `lnr_list_addresses` gives them,
+ * whether the client behind it is alive (it sent a heartbeat within its liveness TTL),
+ * when the row was registered ("live since" for a live row) and when that client last sent
+ * a heartbeat (the last sign of life of a dead one), both in unix milliseconds of the
+ * Redis clock, -1 when unknown. True also when the topic has no row. A read: rows of dead
+ * clients are reported, not removed. Added (not in liner 1.4).
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `topic` is NULL or a NUL-terminated string valid for the call.
+ */
+bool lnr_list_peers(lnr_hClient h, const char *topic, lnr_peer_cb callback, lnr_uData user_data);
+
+/**
  * At-least-once messages of this sender parked in Redis, all listeners together; -1 on
  * error or for a bad handle.
  *
@@ -558,8 +594,9 @@ long long lnr_pending_count(lnr_hClient h);
 
 /**
  * Calls `callback` once per listener that has messages of this sender parked in Redis:
- * its last known address and topic ("" when no longer known), unique name and count. On
- * the calling thread, before returning.
+ * its address and topic (also while it is away: where this sender last met it; "" only
+ * for a listener it has no named hint of), unique name and count. On the calling thread,
+ * before returning.
  *
  * Thread safety: any thread.
  */
@@ -732,6 +769,96 @@ bool lnr_config_set_stop_timeout_ms(uint32_t ms);
  * Thread safety: any thread.
  */
 uint32_t lnr_config_stop_timeout_ms(void);
+
+/**
+ * How long a running client counts as alive in Redis after its last heartbeat (sent every
+ * third of it), for clients created afterwards: a listener killed without `lnr_stop` is
+ * routed around, and its catalog rows removed, about this long after its last heartbeat,
+ * and a second process with the same unique name is refused (`LNR_ERR_DUPLICATE_NAME`)
+ * while the first is alive. 0 is refused (false): a client would be dead as soon as it
+ * registered; `lnr_config_reset` restores the default (3000 ms). docs/operations.md,
+ * "Who is alive".
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_liveness_ttl_ms(uint32_t ms);
+
+/**
+ * The value clients created now get (see `lnr_config_set_liveness_ttl_ms`).
+ *
+ * Thread safety: any thread.
+ */
+uint32_t lnr_config_liveness_ttl_ms(void);
+
+/**
+ * Retention period in seconds, for clients created afterwards: a channel whose sender and
+ * listener have both been gone longer than this is removed from Redis by a sweep that one
+ * running client of the database does every quarter of it (at most hourly). **0 keeps
+ * everything forever** (it is not "the default": `lnr_config_reset` restores the default,
+ * 7 days = 604800 s). docs/operations.md, "Retention: what is removed, and when".
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_retention_s(uint32_t seconds);
+
+/**
+ * The value clients created now get, in seconds, 0 = forever (see
+ * `lnr_config_set_retention_s`).
+ *
+ * Thread safety: any thread.
+ */
+uint32_t lnr_config_retention_s(void);
+
+/**
+ * Whether the retention sweep of clients created afterwards may also remove a gone
+ * channel's parked messages (counted, logged and reported with `LNR_PARKED_DROPPED`).
+ * Default false: such channels are kept. docs/operations.md, "Retention: what is removed,
+ * and when".
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_retention_drops_parked(bool drop_parked);
+
+/**
+ * The value clients created now get (see `lnr_config_set_retention_drops_parked`).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_retention_drops_parked(void);
+
+/**
+ * Most messages a client created afterwards keeps parked per channel while its listener is
+ * away; beyond it the oldest are dropped (counted, logged and reported with
+ * `LNR_PARKED_DROPPED`). 0 = no limit, the default. docs/operations.md, "Limits on parked
+ * queues".
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_parked(uint64_t count);
+
+/**
+ * The value clients created now get, 0 = no limit (see `lnr_config_set_max_parked`).
+ *
+ * Thread safety: any thread.
+ */
+uint64_t lnr_config_max_parked(void);
+
+/**
+ * Age limit on parked messages, for clients created afterwards: messages parked longer
+ * than this are dropped while their listener is away (counted, logged and reported with
+ * `LNR_PARKED_DROPPED`). 0 = no limit, the default. 64-bit, unlike the timeouts: an age limit may well exceed the 49 days a
+ * 32-bit count of milliseconds holds. docs/operations.md, "Limits on parked queues".
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_parked_age_ms(uint64_t ms);
+
+/**
+ * The value clients created now get, 0 = no limit (see `lnr_config_set_max_parked_age_ms`).
+ *
+ * Thread safety: any thread.
+ */
+uint64_t lnr_config_max_parked_age_ms(void);
 
 /**
  * Restores every process-wide setting above (including the maximum message size and the

@@ -46,8 +46,11 @@ from ctypes import (
     c_char,
     c_char_p,
     c_int,
+    c_int64,
     c_longlong,
     c_size_t,
+    c_uint32,
+    c_uint64,
     c_void_p,
 )
 from typing import Callable, List, NamedTuple, Optional, Tuple, Union
@@ -66,6 +69,7 @@ LNR_ERR_CLEAR_WHILE_RUNNING = 9
 LNR_ERR_STARTUP = 10
 LNR_ERR_BUSY = 11
 LNR_ERR_ABANDONED = 12
+LNR_ERR_DUPLICATE_NAME = 13
 
 # Kinds of the status callback.
 LNR_PEER_CONNECTED = 1
@@ -79,6 +83,7 @@ LNR_LISTENER_STORE_ERROR = 8
 LNR_SENDER_BUSY = 9
 LNR_PEER_PROTOCOL_ERROR = 10
 LNR_FRAMES_ABANDONED = 11
+LNR_PARKED_DROPPED = 12
 
 ERROR_NAMES = {v: k for k, v in globals().items() if k == "LNR_OK" or k.startswith("LNR_ERR_")}
 STATUS_NAMES = {
@@ -92,6 +97,7 @@ STATUS_CB = CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_char_p, c_void_p)
 LOG_CB = CFUNCTYPE(None, c_char_p, c_void_p)
 ADDR_CB = CFUNCTYPE(None, c_char_p, c_char_p, c_void_p)
 PENDING_CB = CFUNCTYPE(None, c_char_p, c_char_p, c_char_p, c_longlong, c_void_p)
+PEER_CB = CFUNCTYPE(None, c_char_p, c_char_p, c_bool, c_int64, c_int64, c_void_p)
 
 _HANDLE = c_void_p
 _TEXT_ARG = [_HANDLE, c_char_p]
@@ -130,9 +136,32 @@ _PROTOTYPES = {
     "lnr_advertise_addr": (c_char_p, [_HANDLE]),
     "lnr_bound_listen_addr": (c_char_p, [_HANDLE]),
     "lnr_published_addr": (c_char_p, [_HANDLE]),
-    # liner-broker addition (not in liner 1.4).
+    # liner-broker additions (not in liner 1.4).
     "lnr_unique_name": (c_char_p, [_HANDLE]),
+    "lnr_list_peers": (c_bool, [_HANDLE, c_char_p, PEER_CB, c_void_p]),
+    "lnr_config_reset": (c_bool, []),
 }
+
+# The lnr_config_* settings (liner-broker additions) by name: lnr_config_set_<name>(value) and
+# lnr_config_<name>(), each taking and returning this C type. See config_set.
+_CONFIG_SETTINGS = {
+    "window_bytes": c_size_t,
+    "recv_buffer_bytes": c_size_t,
+    "max_peers": c_size_t,
+    "send_timeout_ms": c_uint32,
+    "connect_timeout_ms": c_uint32,
+    "redis_timeout_ms": c_uint32,
+    "stop_timeout_ms": c_uint32,
+    "liveness_ttl_ms": c_uint32,
+    "retention_s": c_uint32,
+    "retention_drops_parked": c_bool,
+    "max_parked": c_uint64,
+    "max_parked_age_ms": c_uint64,
+}
+for _name, _ctype in _CONFIG_SETTINGS.items():
+    _PROTOTYPES[f"lnr_config_set_{_name}"] = (c_bool, [_ctype])
+    _PROTOTYPES[f"lnr_config_{_name}"] = (_ctype, [])
+del _name, _ctype
 
 Data = Union[bytes, bytearray, memoryview, str]
 ReceiveCallback = Callable[[str, str, bytes], None]
@@ -151,6 +180,20 @@ class PendingPeer(NamedTuple):
     topic: str
     unique_name: str
     count: int
+
+
+class Peer(NamedTuple):
+    """One catalog row of a topic with its liveness, as reported by ``Client.peers``. Times
+    are unix milliseconds of the Redis clock, ``None`` when unknown."""
+
+    addr: str
+    unique_name: str
+    live: bool
+    """The client behind the row sent a heartbeat within its liveness TTL."""
+    since_unix_ms: Optional[int]
+    """When the row was registered ("live since" for a live row)."""
+    last_seen_unix_ms: Optional[int]
+    """The last heartbeat of the client behind the row (a dead one's last sign of life)."""
 
 
 _lib: Optional[ctypes.CDLL] = None
@@ -287,6 +330,52 @@ def get_max_send_queue() -> int:
     return _loaded().lnr_get_max_send_queue()
 
 
+def _config_type(name: str):
+    try:
+        return _CONFIG_SETTINGS[name]
+    except KeyError:
+        known = ", ".join(_CONFIG_SETTINGS)
+        raise ValueError(f"no liner setting {name!r}; the settings are: {known}") from None
+
+
+def config_set(name: str, value: Union[int, bool]) -> bool:
+    """Sets the process-wide setting ``name`` for clients created afterwards
+    (``lnr_config_set_<name>``, docs/c-api.md, "Capacities"); ``False`` when the library
+    refuses the value (it logs why) and the setting is unchanged.
+
+    Capacities and timeouts, where 0 restores the default: ``window_bytes``,
+    ``recv_buffer_bytes``, ``max_peers``, ``send_timeout_ms``, ``connect_timeout_ms``,
+    ``redis_timeout_ms``, ``stop_timeout_ms``. Liveness, retention and parked queues
+    (docs/operations.md): ``liveness_ttl_ms`` (0 refused), ``retention_s`` (0 keeps everything
+    forever), ``retention_drops_parked`` (a bool), ``max_parked`` and ``max_parked_age_ms``
+    (0: no limit). An int outside the C type's range raises ``ValueError``, another type
+    ``TypeError``, an unknown name ``ValueError``."""
+    ctype = _config_type(name)
+    if ctype is c_bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} takes a bool, not {type(value).__name__}")
+    else:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} takes an int, not {type(value).__name__}")
+        # ctypes would wrap a negative or too large value silently.
+        if not 0 <= value < 1 << (8 * ctypes.sizeof(ctype)):
+            raise ValueError(f"{name}={value} is outside the range of its C type")
+    return getattr(_loaded(), f"lnr_config_set_{name}")(value)
+
+
+def config_get(name: str) -> Union[int, bool]:
+    """The value of the process-wide setting ``name`` that clients created now get
+    (``lnr_config_<name>``); see ``config_set``."""
+    _config_type(name)
+    return getattr(_loaded(), f"lnr_config_{name}")()
+
+
+def config_reset() -> bool:
+    """Restores every process-wide setting, including the ``set_*`` ones above, to the
+    library defaults (``lnr_config_reset``)."""
+    return _loaded().lnr_config_reset()
+
+
 class Client:
     """One liner client on the Redis backend (``lnr_new_client_redis``).
 
@@ -412,6 +501,20 @@ class Client:
             rows.append((_text(addr), _text(unique_name)))
 
         ok = self._lib.lnr_list_addresses(self._h(), _arg(topic), ADDR_CB(on_row), None)
+        return rows if ok else None
+
+    def peers(self, topic: str) -> Optional[List[Peer]]:
+        """Catalog rows of ``topic`` with whether each client is alive, since when its row is
+        registered and when it last sent a heartbeat (``lnr_list_peers``), sorted by
+        address; None on error. Rows of dead clients are reported, not removed."""
+        rows: List[Peer] = []
+
+        def on_row(addr, unique_name, live, since, last_seen, _user):
+            rows.append(Peer(_text(addr), _text(unique_name), bool(live),
+                             None if since < 0 else since,
+                             None if last_seen < 0 else last_seen))
+
+        ok = self._lib.lnr_list_peers(self._h(), _arg(topic), PEER_CB(on_row), None)
         return rows if ok else None
 
     def pending_count(self) -> int:

@@ -25,7 +25,10 @@ C_TYPES = {
     "bool": ctypes.c_bool,
     "int": ctypes.c_int,
     "long long": ctypes.c_longlong,
+    "int64_t": ctypes.c_int64,
     "size_t": ctypes.c_size_t,
+    "uint32_t": ctypes.c_uint32,
+    "uint64_t": ctypes.c_uint64,
     "const char *": ctypes.c_char_p,
     "lnr_hClient": ctypes.c_void_p,
     "lnr_uData": ctypes.c_void_p,
@@ -35,6 +38,7 @@ C_TYPES = {
     "lnr_log_cb": liner.LOG_CB,
     "lnr_addr_cb": liner.ADDR_CB,
     "lnr_pending_cb": liner.PENDING_CB,
+    "lnr_peer_cb": liner.PEER_CB,
 }
 
 # A payload pointer handed to a callback is read with string_at(data, size), never as a
@@ -92,6 +96,7 @@ class HeaderMatchesBinding(unittest.TestCase):
             "lnr_log_cb": liner.LOG_CB,
             "lnr_addr_cb": liner.ADDR_CB,
             "lnr_pending_cb": liner.PENDING_CB,
+            "lnr_peer_cb": liner.PEER_CB,
         }
         self.assertEqual(sorted(declared), sorted(self.callbacks))
         for name, callback_type in declared.items():
@@ -105,13 +110,32 @@ class HeaderMatchesBinding(unittest.TestCase):
                 self.assertEqual(list(callback_type._argtypes_), expected)
                 self.assertIs(callback_type._restype_, restype)
 
+    def test_every_config_setting_is_exposed(self) -> None:
+        setters = {
+            name[len("lnr_config_set_"):]
+            for name in self.functions
+            if name.startswith("lnr_config_set_")
+        }
+        self.assertEqual(
+            setters,
+            set(liner._CONFIG_SETTINGS),
+            "lnr_config_set_* of the header and config_set's names differ",
+        )
+
     def test_constants_match_the_header(self) -> None:
         defines = dict(re.findall(r"#define (LNR_\w+) (-?\d+)", header_text()))
         ours = {k: v for k, v in vars(liner).items() if k.startswith("LNR_")}
         for name, value in ours.items():
             with self.subTest(constant=name):
                 self.assertEqual(int(defines[name]), value)
-        kinds = ("LNR_ERR_", "LNR_PEER_", "LNR_SENDER_", "LNR_LISTENER_", "LNR_FRAMES_")
+        kinds = (
+            "LNR_ERR_",
+            "LNR_PEER_",
+            "LNR_SENDER_",
+            "LNR_LISTENER_",
+            "LNR_FRAMES_",
+            "LNR_PARKED_",
+        )
         codes = {k for k in defines if k == "LNR_OK" or k.startswith(kinds)}
         self.assertEqual(codes, set(ours), "error/status constants missing on one side")
 

@@ -9,7 +9,7 @@ use super::boundary::{Scope, in_scope, on_client};
 use super::error::CallError;
 use super::slots::{AddrText, NameText};
 use super::text::str_arg;
-use super::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_pending_cb, lnr_uData};
+use super::types::{UserData, lnr_addr_cb, lnr_hClient, lnr_peer_cb, lnr_pending_cb, lnr_uData};
 
 /// Runs `call` on the client behind `h` with the string argument `topic`; true on success.
 ///
@@ -132,6 +132,56 @@ pub unsafe extern "C" fn lnr_list_addresses(
     .is_some()
 }
 
+/// Calls `callback` once per catalog row of `topic`, sorted by address, on the calling
+/// thread before returning: its address and unique name as `lnr_list_addresses` gives them,
+/// whether the client behind it is alive (it sent a heartbeat within its liveness TTL),
+/// when the row was registered ("live since" for a live row) and when that client last sent
+/// a heartbeat (the last sign of life of a dead one), both in unix milliseconds of the
+/// Redis clock, -1 when unknown. True also when the topic has no row. A read: rows of dead
+/// clients are reported, not removed. Added (not in liner 1.4).
+///
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `topic` is NULL or a NUL-terminated string valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lnr_list_peers(
+    h: lnr_hClient,
+    topic: *const c_char,
+    callback: lnr_peer_cb,
+    user_data: lnr_uData,
+) -> bool {
+    on_client("lnr_list_peers", h, |entry| {
+        // SAFETY: the export's contract.
+        let topic = unsafe { str_arg(topic, "topic") }?;
+        let callback = callback.ok_or(CallError::Null("callback"))?;
+        for peer in &entry.client.try_peers(topic)? {
+            let addr = AddrText::from_str(&peer.addr);
+            let unique_name = NameText::from_str(&peer.unique_name);
+            let since = unix_ms(peer.since_unix_ms);
+            let last_seen = unix_ms(peer.last_seen_unix_ms);
+            // SAFETY: the registered callback has this signature; pointers outlive the call.
+            in_scope(Scope::Client(entry.index), || unsafe {
+                callback(
+                    addr.as_ptr(),
+                    unique_name.as_ptr(),
+                    peer.live,
+                    since,
+                    last_seen,
+                    user_data,
+                )
+            });
+        }
+        Ok(())
+    })
+    .is_some()
+}
+
+/// A time for C: unix ms, -1 when unknown.
+fn unix_ms(ms: Option<u64>) -> i64 {
+    ms.map_or(-1, |ms| i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
 /// At-least-once messages of this sender parked in Redis, all listeners together; -1 on
 /// error or for a bad handle.
 ///
@@ -146,8 +196,9 @@ pub extern "C" fn lnr_pending_count(h: lnr_hClient) -> c_longlong {
 }
 
 /// Calls `callback` once per listener that has messages of this sender parked in Redis:
-/// its last known address and topic ("" when no longer known), unique name and count. On
-/// the calling thread, before returning.
+/// its address and topic (also while it is away: where this sender last met it; "" only
+/// for a listener it has no named hint of), unique name and count. On the calling thread,
+/// before returning.
 ///
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]

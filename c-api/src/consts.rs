@@ -62,6 +62,9 @@ pub const LNR_PEER_PROTOCOL_ERROR: c_int = 10;
 /// Status kind (added by liner-broker): stopping gave up on at-least-once messages it could
 /// neither deliver nor park in Redis within the stop timeout; `message` says how many.
 pub const LNR_FRAMES_ABANDONED: c_int = 11;
+/// Status kind (added by liner-broker): parked at-least-once messages were dropped on
+/// purpose by a queue limit or the retention sweep; `message` says how many.
+pub const LNR_PARKED_DROPPED: c_int = 12;
 
 /// Most clients alive at once in one process: the slots of the static handle table.
 pub const LNR_MAX_CLIENTS: usize = 64;
@@ -111,6 +114,7 @@ pub(crate) const fn status_constant(kind: StatusKind) -> c_int {
         StatusKind::SenderBusy => LNR_SENDER_BUSY,
         StatusKind::PeerProtocolError => LNR_PEER_PROTOCOL_ERROR,
         StatusKind::FramesAbandoned => LNR_FRAMES_ABANDONED,
+        StatusKind::ParkedDropped => LNR_PARKED_DROPPED,
     }
 }
 
@@ -131,7 +135,7 @@ const ALL_ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::DuplicateName,
 ];
 
-const ALL_STATUS_KINDS: [StatusKind; 11] = [
+const ALL_STATUS_KINDS: [StatusKind; 12] = [
     StatusKind::PeerConnected,
     StatusKind::PeerDisconnected,
     StatusKind::PeerSubscribed,
@@ -143,6 +147,7 @@ const ALL_STATUS_KINDS: [StatusKind; 11] = [
     StatusKind::SenderBusy,
     StatusKind::PeerProtocolError,
     StatusKind::FramesAbandoned,
+    StatusKind::ParkedDropped,
 ];
 
 // The restated values equal liner-broker's, and liner-core's limits are the ones documented.
@@ -181,7 +186,7 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            (LNR_PEER_CONNECTED..=LNR_FRAMES_ABANDONED).collect::<Vec<_>>()
+            (LNR_PEER_CONNECTED..=LNR_PARKED_DROPPED).collect::<Vec<_>>()
         );
     }
 }

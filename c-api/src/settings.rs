@@ -1,13 +1,16 @@
 //! Process-wide settings: liner 1.4's `lnr_set_max_message_size`, `lnr_set_compress_threshold`
-//! and `lnr_set_max_send_queue`, and the `lnr_config_*` capacities and timeouts. They are
-//! defaults for clients created afterwards (a client's capacities are fixed when it is
+//! and `lnr_set_max_send_queue`, and the `lnr_config_*` capacities, timeouts and limits. They
+//! are defaults for clients created afterwards (a client's configuration is fixed when it is
 //! created); the maximum message size is also checked on every send.
 //!
-//! Each value is an atomic where 0 means "liner-broker's default" (`Config::default()`).
-//! A new value is checked with `Config::validate` (together with the other settings) before
-//! it is stored; refused values leave the setting unchanged and log why.
+//! Capacities and timeouts are each an atomic where 0 means "liner-broker's default"
+//! (`Config::default()`). Retention and the limits on parked queues are different: there 0 is
+//! a value of its own (keep forever, no limit), so an [`ExactSetting`] keeps beside the value
+//! whether it was set at all. A new value is checked with `Config::validate` (together with
+//! the other settings) before it is stored; refused values leave the setting unchanged and
+//! log why.
 
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use liner::Config;
@@ -25,6 +28,17 @@ struct SizeSetting {
 struct MillisSetting {
     value: AtomicU32,
     field: fn(&mut Config) -> &mut Duration,
+}
+
+/// A setting of `Config` whose 0 (or false) is a value of its own, not "the default". It is
+/// stored as the C caller gave it; `chosen` says whether it was set since the last reset.
+/// `value` is written before `chosen` is released, so a reader that sees `chosen` sees the
+/// value that came with it (or a later one).
+struct ExactSetting {
+    chosen: AtomicBool,
+    value: AtomicU64,
+    apply: fn(&mut Config, u64),
+    read: fn(&Config) -> u64,
 }
 
 static MAX_MESSAGE_SIZE: SizeSetting = SizeSetting {
@@ -59,6 +73,38 @@ static STOP_TIMEOUT: MillisSetting = MillisSetting {
     value: AtomicU32::new(0),
     field: |c| &mut c.stop_timeout,
 };
+static LIVENESS_TTL: MillisSetting = MillisSetting {
+    value: AtomicU32::new(0),
+    field: |c| &mut c.liveness_ttl,
+};
+/// In seconds; 0 keeps everything forever.
+static RETENTION: ExactSetting = ExactSetting {
+    chosen: AtomicBool::new(false),
+    value: AtomicU64::new(0),
+    apply: |c, s| c.retention = Duration::from_secs(s),
+    read: |c| c.retention.as_secs(),
+};
+/// 0 or 1.
+static RETENTION_DROPS_PARKED: ExactSetting = ExactSetting {
+    chosen: AtomicBool::new(false),
+    value: AtomicU64::new(0),
+    apply: |c, on| c.retention_drops_parked = on != 0,
+    read: |c| u64::from(c.retention_drops_parked),
+};
+/// A count; 0 is no limit.
+static MAX_PARKED: ExactSetting = ExactSetting {
+    chosen: AtomicBool::new(false),
+    value: AtomicU64::new(0),
+    apply: |c, n| c.max_parked = n,
+    read: |c| c.max_parked,
+};
+/// In milliseconds; 0 is no limit.
+static MAX_PARKED_AGE: ExactSetting = ExactSetting {
+    chosen: AtomicBool::new(false),
+    value: AtomicU64::new(0),
+    apply: |c, ms| c.max_parked_age = Duration::from_millis(ms),
+    read: |c| u64::try_from(c.max_parked_age.as_millis()).unwrap_or(u64::MAX),
+};
 
 static SIZE_SETTINGS: [&SizeSetting; 4] = [
     &MAX_MESSAGE_SIZE,
@@ -66,11 +112,18 @@ static SIZE_SETTINGS: [&SizeSetting; 4] = [
     &RECV_BUFFER_BYTES,
     &MAX_PEERS,
 ];
-static MILLIS_SETTINGS: [&MillisSetting; 4] = [
+static MILLIS_SETTINGS: [&MillisSetting; 5] = [
     &SEND_TIMEOUT,
     &CONNECT_TIMEOUT,
     &REDIS_TIMEOUT,
     &STOP_TIMEOUT,
+    &LIVENESS_TTL,
+];
+static EXACT_SETTINGS: [&ExactSetting; 4] = [
+    &RETENTION,
+    &RETENTION_DROPS_PARKED,
+    &MAX_PARKED,
+    &MAX_PARKED_AGE,
 ];
 
 /// liner 1.4's compression threshold. Wire protocol v1 has no compression, so no payload
@@ -91,6 +144,11 @@ pub(crate) fn client_config() -> Config {
         match setting.value.load(Ordering::Relaxed) {
             0 => {}
             ms => *(setting.field)(&mut config) = Duration::from_millis(u64::from(ms)),
+        }
+    }
+    for setting in EXACT_SETTINGS {
+        if setting.chosen.load(Ordering::Acquire) {
+            (setting.apply)(&mut config, setting.value.load(Ordering::Relaxed));
         }
     }
     config
@@ -154,6 +212,30 @@ impl MillisSetting {
     fn get(&self) -> u32 {
         let timeout = *(self.field)(&mut client_config());
         u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)
+    }
+}
+
+impl ExactSetting {
+    /// Sets the value exactly as given (0 included) if the resulting configuration is valid.
+    fn set(&'static self, function: &'static str, value: u64) -> bool {
+        guard(function, false, || {
+            if !acceptable(function, |c| (self.apply)(c, value)) {
+                return false;
+            }
+            self.value.store(value, Ordering::Relaxed);
+            self.chosen.store(true, Ordering::Release);
+            true
+        })
+    }
+
+    /// The value clients created now get.
+    fn get(&self) -> u64 {
+        (self.read)(&client_config())
+    }
+
+    /// Back to liner-broker's default.
+    fn reset(&self) {
+        self.chosen.store(false, Ordering::Release);
     }
 }
 
@@ -349,6 +431,117 @@ pub extern "C" fn lnr_config_stop_timeout_ms() -> u32 {
     guard("lnr_config_stop_timeout_ms", 0, || STOP_TIMEOUT.get())
 }
 
+/// How long a running client counts as alive in Redis after its last heartbeat (sent every
+/// third of it), for clients created afterwards: a listener killed without `lnr_stop` is
+/// routed around, and its catalog rows removed, about this long after its last heartbeat,
+/// and a second process with the same unique name is refused (`LNR_ERR_DUPLICATE_NAME`)
+/// while the first is alive. 0 is refused (false): a client would be dead as soon as it
+/// registered; `lnr_config_reset` restores the default (3000 ms). docs/operations.md,
+/// "Who is alive".
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_set_liveness_ttl_ms(ms: u32) -> bool {
+    if ms == 0 {
+        emit(format_args!("lnr_config_set_liveness_ttl_ms: 0 is refused"));
+        return false;
+    }
+    LIVENESS_TTL.set("lnr_config_set_liveness_ttl_ms", ms)
+}
+
+/// The value clients created now get (see `lnr_config_set_liveness_ttl_ms`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_liveness_ttl_ms() -> u32 {
+    guard("lnr_config_liveness_ttl_ms", 0, || LIVENESS_TTL.get())
+}
+
+/// Retention period in seconds, for clients created afterwards: a channel whose sender and
+/// listener have both been gone longer than this is removed from Redis by a sweep that one
+/// running client of the database does every quarter of it (at most hourly). **0 keeps
+/// everything forever** (it is not "the default": `lnr_config_reset` restores the default,
+/// 7 days = 604800 s). docs/operations.md, "Retention: what is removed, and when".
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_set_retention_s(seconds: u32) -> bool {
+    RETENTION.set("lnr_config_set_retention_s", u64::from(seconds))
+}
+
+/// The value clients created now get, in seconds, 0 = forever (see
+/// `lnr_config_set_retention_s`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_retention_s() -> u32 {
+    guard("lnr_config_retention_s", 0, || {
+        u32::try_from(RETENTION.get()).unwrap_or(u32::MAX)
+    })
+}
+
+/// Whether the retention sweep of clients created afterwards may also remove a gone
+/// channel's parked messages (counted, logged and reported with `LNR_PARKED_DROPPED`).
+/// Default false: such channels are kept. docs/operations.md, "Retention: what is removed,
+/// and when".
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_set_retention_drops_parked(drop_parked: bool) -> bool {
+    RETENTION_DROPS_PARKED.set(
+        "lnr_config_set_retention_drops_parked",
+        u64::from(drop_parked),
+    )
+}
+
+/// The value clients created now get (see `lnr_config_set_retention_drops_parked`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_retention_drops_parked() -> bool {
+    guard("lnr_config_retention_drops_parked", false, || {
+        RETENTION_DROPS_PARKED.get() != 0
+    })
+}
+
+/// Most messages a client created afterwards keeps parked per channel while its listener is
+/// away; beyond it the oldest are dropped (counted, logged and reported with
+/// `LNR_PARKED_DROPPED`). 0 = no limit, the default. docs/operations.md, "Limits on parked
+/// queues".
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_set_max_parked(count: u64) -> bool {
+    MAX_PARKED.set("lnr_config_set_max_parked", count)
+}
+
+/// The value clients created now get, 0 = no limit (see `lnr_config_set_max_parked`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_max_parked() -> u64 {
+    guard("lnr_config_max_parked", 0, || MAX_PARKED.get())
+}
+
+/// Age limit on parked messages, for clients created afterwards: messages parked longer
+/// than this are dropped while their listener is away (counted, logged and reported with
+/// `LNR_PARKED_DROPPED`). 0 = no limit, the default. 64-bit, unlike the timeouts: an age limit may well exceed the 49 days a
+/// 32-bit count of milliseconds holds. docs/operations.md, "Limits on parked queues".
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_set_max_parked_age_ms(ms: u64) -> bool {
+    MAX_PARKED_AGE.set("lnr_config_set_max_parked_age_ms", ms)
+}
+
+/// The value clients created now get, 0 = no limit (see `lnr_config_set_max_parked_age_ms`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_config_max_parked_age_ms() -> u64 {
+    guard("lnr_config_max_parked_age_ms", 0, || MAX_PARKED_AGE.get())
+}
+
 /// Restores every process-wide setting above (including the maximum message size and the
 /// compression threshold) to the library defaults. Always true.
 ///
@@ -361,6 +554,9 @@ pub extern "C" fn lnr_config_reset() -> bool {
         }
         for setting in MILLIS_SETTINGS {
             setting.value.store(0, Ordering::Relaxed);
+        }
+        for setting in EXACT_SETTINGS {
+            setting.reset();
         }
         COMPRESS_THRESHOLD.store(usize::MAX, Ordering::Relaxed);
         true

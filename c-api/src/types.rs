@@ -59,14 +59,30 @@ pub type lnr_addr_cb = Option<
     unsafe extern "C" fn(addr: *const c_char, unique_name: *const c_char, user_data: lnr_uData),
 >;
 
-/// One listener's backlog of `lnr_pending_by_peer`; `addr` and `topic` are "" when no
-/// longer known. Pointers valid only during the call.
+/// One listener's backlog of `lnr_pending_by_peer`; `addr` and `topic` are known also while
+/// the listener is away, "" only for a listener this sender has no named hint of. Pointers
+/// valid only during the call.
 pub type lnr_pending_cb = Option<
     unsafe extern "C" fn(
         addr: *const c_char,
         topic: *const c_char,
         unique_name: *const c_char,
         count: c_longlong,
+        user_data: lnr_uData,
+    ),
+>;
+
+/// One catalog row of `lnr_list_peers` (added): address, unique name, whether the client
+/// behind it is alive, when the row was registered and when that client last sent a
+/// heartbeat, in unix milliseconds of the Redis clock (-1 when unknown). Pointers valid only
+/// during the call.
+pub type lnr_peer_cb = Option<
+    unsafe extern "C" fn(
+        addr: *const c_char,
+        unique_name: *const c_char,
+        live: bool,
+        since_unix_ms: i64,
+        last_seen_unix_ms: i64,
         user_data: lnr_uData,
     ),
 >;

@@ -124,6 +124,10 @@ impl Config {
         if self.ping_interval >= self.liveness_timeout {
             return Err("ping_interval must be shorter than liveness_timeout".into());
         }
+        if self.liveness_ttl < Duration::from_millis(100) {
+            // The heartbeat runs every third of it: shorter would flood Redis.
+            return Err("liveness_ttl must be at least 100 ms".into());
+        }
         if self.reconnect_min > self.reconnect_max {
             return Err("reconnect_min must not exceed reconnect_max".into());
         }

@@ -152,6 +152,41 @@ static void check_settings(void)
     CHECK(lnr_config_recv_buffer_bytes() == 256u << 10 && lnr_config_stop_timeout_ms() == 3000);
 }
 
+/* Liveness, retention and the limits on parked queues. Unlike the capacities, 0 is a value
+   of its own for the last four (forever, no limit), so it must read back as 0. */
+static void check_liveness_and_retention_settings(void)
+{
+    CHECK(lnr_config_liveness_ttl_ms() == 3000);
+    CHECK(lnr_config_retention_s() == 7u * 24 * 3600);
+    CHECK(!lnr_config_retention_drops_parked());
+    CHECK(lnr_config_max_parked() == 0 && lnr_config_max_parked_age_ms() == 0);
+
+    CHECK(lnr_config_set_liveness_ttl_ms(1500) && lnr_config_liveness_ttl_ms() == 1500);
+    CHECK(!lnr_config_set_liveness_ttl_ms(0)); /* refused, not "the default" */
+    CHECK(lnr_config_liveness_ttl_ms() == 1500);
+    CHECK(lnr_config_set_retention_s(60) && lnr_config_retention_s() == 60);
+    CHECK(lnr_config_set_retention_s(0) && lnr_config_retention_s() == 0); /* forever */
+    CHECK(lnr_config_set_retention_drops_parked(true) && lnr_config_retention_drops_parked());
+    CHECK(lnr_config_set_max_parked(1000) && lnr_config_max_parked() == 1000);
+    CHECK(lnr_config_set_max_parked(UINT64_MAX) && lnr_config_max_parked() == UINT64_MAX);
+    /* 60 days: more than a 32-bit count of milliseconds holds */
+    const uint64_t sixty_days_ms = 60ull * 24 * 3600 * 1000;
+    CHECK(lnr_config_set_max_parked_age_ms(sixty_days_ms));
+    CHECK(lnr_config_max_parked_age_ms() == sixty_days_ms);
+    CHECK(lnr_config_set_max_parked_age_ms(0) && lnr_config_max_parked_age_ms() == 0);
+
+    /* A refused value of another setting leaves these as they were. */
+    CHECK(!lnr_config_set_window_bytes(8));
+    CHECK(lnr_config_liveness_ttl_ms() == 1500 && lnr_config_retention_s() == 0);
+    CHECK(lnr_config_retention_drops_parked() && lnr_config_max_parked() == UINT64_MAX);
+
+    CHECK(lnr_config_reset());
+    CHECK(lnr_config_liveness_ttl_ms() == 3000);
+    CHECK(lnr_config_retention_s() == 7u * 24 * 3600);
+    CHECK(!lnr_config_retention_drops_parked());
+    CHECK(lnr_config_max_parked() == 0 && lnr_config_max_parked_age_ms() == 0);
+}
+
 /* Fills the table: exactly `free_slots` creations succeed, the next one fails. */
 static void check_table_capacity(const char *url, int free_slots)
 {
@@ -180,6 +215,7 @@ int main(int argc, char **argv)
     check_creation_arguments(url);
     check_log_callback();
     check_settings();
+    check_liveness_and_retention_settings();
 
     unique_name(name, sizeof name, "handles");
     unique_name(topic, sizeof topic, "handles.topic");
