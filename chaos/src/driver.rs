@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::ledger::Tally;
 use crate::plan::{Plan, USAGE};
-use crate::report::{Row, summary, table};
+use crate::report::{Row, measurements, summary, table};
 use crate::scenarios::{ALL, Scenario};
 use crate::world::{Setup, World};
 
@@ -27,7 +27,7 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     if plan.list {
         for s in ALL {
-            println!("{:<22} item {:>2}  {}", s.name, s.item, s.about);
+            println!("{:<22} item {:>3}  {}", s.name, s.item, s.about);
         }
         return ExitCode::SUCCESS;
     }
@@ -56,10 +56,18 @@ pub fn run(args: &[String]) -> ExitCode {
             base.display()
         );
     }
+    let measured = measurements(&rows);
+    if !measured.is_empty() {
+        println!("measured:\n{measured}");
+    }
     print!("{}", table(&rows));
     println!("{}", summary(&rows));
     if failures.is_empty() {
-        let _ = std::fs::remove_dir_all(&base);
+        if plan.keep {
+            eprintln!("[chaos] logs and records kept in {}", base.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&base);
+        }
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -79,6 +87,7 @@ fn run_plan(plan: &Plan, exe: &Path, base: &Path) -> Vec<Row> {
             dup_bound: 0,
             time: Duration::ZERO,
             failed_runs: 0,
+            measured: Vec::new(),
         })
         .collect();
     let mut round = 1u32;
@@ -119,20 +128,29 @@ fn run_one(plan: &Plan, scenario: &Scenario, round: u32, exe: &Path, base: &Path
         round,
         seed: plan.seed,
     };
-    let (tally, bound, notes, mut failures) = match World::new(exe, &dir, setup) {
+    let (tally, bound, notes, measured, mut failures) = match World::new(exe, &dir, setup) {
         Ok(mut world) => {
             if let Err(e) = (scenario.run)(&mut world) {
                 world.failures.push(e);
             }
             let tally = world.tally();
-            (tally, world.dup_bound, world.notes, world.failures)
+            (
+                tally,
+                world.dup_bound,
+                world.notes,
+                world.measured,
+                world.failures,
+            )
         }
-        Err(e) => (Tally::default(), 0, Vec::new(), vec![e]),
+        Err(e) => (Tally::default(), 0, Vec::new(), Vec::new(), vec![e]),
     };
     let elapsed = t0.elapsed();
     failures.extend(judge(&tally, bound));
     for note in &notes {
         eprintln!("[chaos]   {note}");
+    }
+    for m in &measured {
+        eprintln!("[chaos]   {m}");
     }
     eprintln!(
         "[chaos]   accepted {} delivered {} lost {} dup {}/{bound} reordered {} unconfirmed {} \
@@ -162,6 +180,8 @@ fn run_one(plan: &Plan, scenario: &Scenario, round: u32, exe: &Path, base: &Path
     row.tally.add(&tally);
     row.dup_bound += bound;
     row.time += elapsed;
+    row.measured
+        .extend(measured.iter().map(|m| format!("round {round}: {m}")));
     if !failures.is_empty() {
         row.failed_runs += 1;
     }

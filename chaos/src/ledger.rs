@@ -29,8 +29,10 @@
 //!
 //! Only callback calls that ended with the message processed count (`Outcome::Done`);
 //! refusals and panics are shown apart. Per stream, in delivery-log order: a seq seen before
-//! is a duplicate; a first delivery below the highest seq already delivered is a reorder
-//! (the channel's FIFO broke). Lost = accepted seqs never delivered, minus the messages the
+//! (by any listener) is a duplicate; a first delivery below the highest seq the same
+//! listener already delivered of that stream is a reorder (the channel sender → listener
+//! broke its FIFO). With one listener name that is the stream's order; with twins serving
+//! one topic (`send_to` round-robin) each twin's channel keeps its own order. Lost = accepted seqs never delivered, minus the messages the
 //! library reported as abandoned (`Error::Abandoned` from `stop`): those were not silent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -134,9 +136,10 @@ impl Ledger {
     /// Sums the scenario against the listener's delivery log.
     pub fn tally(&self, log: &[Delivery]) -> Tally {
         let mut tally = Tally::default();
-        // Per stream: the seqs delivered, and per incarnation the highest n delivered.
+        // Per stream: the seqs delivered; per channel (stream, listener) the highest seq;
+        // per incarnation the highest n delivered.
         let mut seen: HashMap<u32, HashSet<u64>> = HashMap::new();
-        let mut highest: HashMap<u32, u64> = HashMap::new();
+        let mut highest: HashMap<(u32, u16), u64> = HashMap::new();
         let mut top_n: HashMap<(u32, u32), u32> = HashMap::new();
         for d in log {
             match d.outcome {
@@ -155,7 +158,7 @@ impl Ledger {
                 }
             }
             let first = seen.entry(d.stream).or_default().insert(d.seq);
-            let high = highest.entry(d.stream).or_insert(0);
+            let high = highest.entry((d.stream, d.listener)).or_insert(0);
             if !first {
                 tally.duplicated += 1;
             } else if d.seq < *high {
@@ -215,9 +218,14 @@ mod tests {
     use crate::payload::seq;
 
     fn done(stream: u32, seq: u64) -> Delivery {
+        done_by(0, stream, seq)
+    }
+
+    fn done_by(listener: u16, stream: u32, seq: u64) -> Delivery {
         Delivery {
             stream,
             outcome: Outcome::Done,
+            listener,
             seq,
         }
     }
@@ -250,6 +258,27 @@ mod tests {
     }
 
     #[test]
+    fn twins_keep_order_per_channel_and_share_one_delivery_each() {
+        let mut ledger = Ledger::default();
+        ledger.accepted(1, 1, 6);
+        // Round-robin: odd n to listener 0, even n to listener 1. Listener 0 was away, so
+        // its 3 and 5 come after the twin's 6 (fine); 4 again by listener 0 is a duplicate,
+        // and listener 1 taking 2 after its 6 is a reorder.
+        let log = [
+            done_by(0, 1, seq(1, 1)),
+            done_by(1, 1, seq(1, 4)),
+            done_by(1, 1, seq(1, 6)),
+            done_by(1, 1, seq(1, 2)),
+            done_by(0, 1, seq(1, 3)),
+            done_by(0, 1, seq(1, 4)),
+            done_by(0, 1, seq(1, 5)),
+        ];
+        let t = ledger.tally(&log);
+        assert_eq!((t.accepted, t.delivered, t.lost), (6, 6, 0));
+        assert_eq!((t.duplicated, t.reordered), (1, 1));
+    }
+
+    #[test]
     fn a_killed_sender_answers_for_everything_up_to_its_last_acked_or_parked_message() {
         let mut ledger = Ledger::default();
         // Incarnation 1 sent 1..=10 (Ok) then was killed; 7 was parked, 1..=5 delivered.
@@ -276,6 +305,7 @@ mod tests {
             Delivery {
                 stream: 1,
                 outcome: Outcome::Refused,
+                listener: 0,
                 seq: seq(1, 2),
             },
             done(1, seq(1, 2)),

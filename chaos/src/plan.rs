@@ -61,15 +61,15 @@ impl Plan {
     }
 }
 
-/// Scenarios named in a comma list: names, or item numbers of issue 8 (all scenarios of
-/// that item).
+/// Scenarios named in a comma list: names, or items (`6`: issue 8's item 6, `9.6`: issue
+/// 9's item 6; all scenarios of that item).
 fn select(list: &str) -> Result<Vec<&'static Scenario>, String> {
     let mut picked: Vec<&'static Scenario> = Vec::new();
     for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-        let matching: Vec<&'static Scenario> = match word.parse::<u8>() {
-            Ok(item) => ALL.iter().filter(|s| s.item == item).collect(),
-            Err(_) => ALL.iter().filter(|s| s.name == word).collect(),
-        };
+        let matching: Vec<&'static Scenario> = ALL
+            .iter()
+            .filter(|s| s.name == word || s.item == word)
+            .collect();
         if matching.is_empty() {
             return Err(format!("no scenario '{word}' (see --list)"));
         }

@@ -51,6 +51,18 @@ impl Role {
     /// Waits for a line starting with `prefix`; a `failed …` line, the end of the child's
     /// output or the timeout is an error naming the lines seen.
     pub fn wait_line(&mut self, prefix: &str, timeout: Duration) -> Result<String, String> {
+        self.wait_line_any(&[prefix], timeout)
+    }
+
+    /// Waits for a line starting with any of `prefixes` (checked before `failed`), else as
+    /// [`Role::wait_line`].
+    pub fn wait_line_any(
+        &mut self,
+        prefixes: &[&str],
+        timeout: Duration,
+    ) -> Result<String, String> {
+        let prefix = prefixes.join("' or '");
+        let wanted = |line: &str| prefixes.iter().any(|p| line.starts_with(p));
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -61,7 +73,7 @@ impl Role {
                 ));
             }
             match self.child.next_line(left.min(Duration::from_millis(100))) {
-                Some(line) if line.starts_with(prefix) => return Ok(line),
+                Some(line) if wanted(&line) => return Ok(line),
                 Some(line) if line.starts_with("failed") => {
                     return Err(format!("{}: {line}", self.name));
                 }
@@ -69,7 +81,7 @@ impl Role {
                 None if !self.child.is_running() => {
                     // Lines printed just before the exit may still be in the channel.
                     if let Some(line) = self.child.next_line(Duration::from_millis(200))
-                        && line.starts_with(prefix)
+                        && wanted(&line)
                     {
                         return Ok(line);
                     }
@@ -117,7 +129,12 @@ impl Role {
 
     /// Waits up to `timeout` for the process to exit by itself.
     pub fn wait_exit(&mut self, timeout: Duration) -> bool {
-        self.child.wait_timeout(timeout).is_some()
+        self.exit_status(timeout).is_some()
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; its exit status.
+    pub fn exit_status(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        self.child.wait_timeout(timeout)
     }
 }
 

@@ -3,8 +3,10 @@
 //! buffer), done *before* the event it records is acknowledged to the library.
 //!
 //! - Delivery log (listener → driver), 16 bytes per receive-callback call:
-//!   `stream u32 LE, outcome u32 LE, seq u64 LE`. All incarnations of a listener append to
-//!   the same file, so its order is the order the callback saw.
+//!   `stream u32 LE, outcome u16 LE, listener u16 LE, seq u64 LE`. All listener processes
+//!   of a scenario (every incarnation, and twins serving the same topic under other unique
+//!   names, told apart by `listener`) append to the same file, so its order is the order
+//!   the callbacks saw.
 //! - Accepted log (sender → driver), 8 bytes per `send_to` that returned `Ok`: `seq u64 LE`.
 
 use std::fs::{File, OpenOptions};
@@ -25,7 +27,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn from_u32(v: u32) -> Outcome {
+    fn from_u16(v: u16) -> Outcome {
         match v {
             0 => Outcome::Done,
             1 => Outcome::Refused,
@@ -40,6 +42,9 @@ impl Outcome {
 pub struct Delivery {
     pub stream: u32,
     pub outcome: Outcome,
+    /// Which listener unique name took it (0: the scenario's listener; 1…: its twins), so
+    /// order is judged per channel (sender → listener).
+    pub listener: u16,
     pub seq: u64,
 }
 
@@ -60,7 +65,8 @@ impl Appender {
     pub fn delivery(&mut self, d: Delivery) -> std::io::Result<()> {
         let mut rec = [0u8; DELIVERY_LEN];
         rec[..4].copy_from_slice(&d.stream.to_le_bytes());
-        rec[4..8].copy_from_slice(&(d.outcome as u32).to_le_bytes());
+        rec[4..6].copy_from_slice(&(d.outcome as u16).to_le_bytes());
+        rec[6..8].copy_from_slice(&d.listener.to_le_bytes());
         rec[8..].copy_from_slice(&d.seq.to_le_bytes());
         self.0.write_all(&rec)
     }
@@ -113,9 +119,10 @@ impl DeliveryLog {
         for rec in bytes[..whole].chunks_exact(DELIVERY_LEN) {
             let delivery = Delivery {
                 stream: u32::from_le_bytes(rec[..4].try_into().expect("4 bytes")),
-                outcome: Outcome::from_u32(u32::from_le_bytes(
-                    rec[4..8].try_into().expect("4 bytes"),
+                outcome: Outcome::from_u16(u16::from_le_bytes(
+                    rec[4..6].try_into().expect("2 bytes"),
                 )),
+                listener: u16::from_le_bytes(rec[6..8].try_into().expect("2 bytes")),
                 seq: u64::from_le_bytes(rec[8..].try_into().expect("8 bytes")),
             };
             if delivery.outcome == Outcome::Done {

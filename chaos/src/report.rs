@@ -9,12 +9,14 @@ use crate::ledger::Tally;
 /// One scenario's results, summed over its runs.
 pub struct Row {
     pub name: &'static str,
-    pub item: u8,
+    pub item: &'static str,
     pub runs: u32,
     pub tally: Tally,
     pub dup_bound: u64,
     pub time: Duration,
     pub failed_runs: u32,
+    /// What its runs measured (`round N: …`), printed before the table.
+    pub measured: Vec<String>,
 }
 
 impl Row {
@@ -58,6 +60,17 @@ pub fn table(rows: &[Row]) -> String {
             t.reordered,
             r.time.as_secs_f64(),
         );
+    }
+    out
+}
+
+/// The measurements of every row, one line each (empty when none measured anything).
+pub fn measurements(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        for m in &r.measured {
+            let _ = writeln!(out, "{}: {m}", r.name);
+        }
     }
     out
 }

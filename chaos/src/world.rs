@@ -4,7 +4,9 @@
 //!
 //! Names: the listener is `{p}L` on topic `{p}lt`; sender stream `k` is `{p}s{k}` on topic
 //! `{p}st{k}`, one channel per stream. A restarted sender keeps its unique name (same
-//! channel, same connection key) and takes the next incarnation number.
+//! channel, same connection key) and takes the next incarnation number. Twins of the
+//! listener (other unique names on the same topic, `send_to` round-robins over them) are
+//! `{p}L{k}` for k = 1, 2, … and write `k` as the listener of their delivery records.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +45,12 @@ pub struct ListenerOpts {
     pub panic_every: u64,
     /// `Config` overrides, e.g. `("liveness_ms", 1000)`.
     pub cfg: Vec<(&'static str, u64)>,
+    /// Unique name (default: the scenario's listener, [`World::listener_name`]).
+    pub name: Option<String>,
+    /// Listener number written into its delivery records (0: the listener, k: twin k).
+    pub tag: u16,
+    /// Name of its log file and in messages (default `listener`, `listener<tag>` for twins).
+    pub log: Option<&'static str>,
 }
 
 /// Options of a sender incarnation.
@@ -89,6 +97,15 @@ pub struct Listener {
     pub addr: String,
 }
 
+/// How a listener start ended.
+pub enum Started {
+    /// It runs.
+    Ready(Listener),
+    /// `run` failed with `Error::DuplicateName`: the `duplicate-name …` line it printed
+    /// and the exit code it ended with (None: it did not exit, and was SIGKILLed).
+    Refused { line: String, exit: Option<i32> },
+}
+
 /// A running sender incarnation.
 pub struct Sender {
     pub role: Role,
@@ -118,6 +135,8 @@ pub struct World {
     /// Duplicates this run may show without failing (a scenario raises it per kill).
     pub dup_bound: u64,
     pub notes: Vec<String>,
+    /// Measurements a scenario reports on stdout beside the table (times, counts).
+    pub measured: Vec<String>,
     pub failures: Vec<String>,
     pub quick: bool,
     /// Which repetition of the scenario this is (1 in a quick run).
@@ -150,6 +169,7 @@ impl World {
             ledger: Ledger::default(),
             dup_bound: 0,
             notes: Vec::new(),
+            measured: Vec::new(),
             failures: Vec::new(),
             quick: setup.quick,
             round: setup.round,
@@ -174,15 +194,31 @@ impl World {
         format!("{}st{stream}", self.prefix)
     }
 
+    /// Unique name of twin `k` of the listener (same topic, another name).
+    pub fn twin_name(&self, k: u16) -> String {
+        format!("{}L{k}", self.prefix)
+    }
+
     /// Starts a listener process and waits for its `ready` line.
     pub fn start_listener(&mut self, opts: &ListenerOpts) -> Result<Listener, String> {
+        match self.try_start_listener(opts)? {
+            Started::Ready(listener) => Ok(listener),
+            Started::Refused { line, .. } => Err(format!("listener start refused: {line}")),
+        }
+    }
+
+    /// Starts a listener process and waits until it runs or `run` is refused because its
+    /// unique name belongs to a live process (then waits for its exit).
+    pub fn try_start_listener(&mut self, opts: &ListenerOpts) -> Result<Started, String> {
+        let unique = opts.name.clone().unwrap_or_else(|| self.listener_name());
         let mut args = vec![
             format!(
                 "url={}",
                 opts.url.clone().unwrap_or_else(|| self.redis.url())
             ),
-            format!("unique={}", self.listener_name()),
+            format!("unique={unique}"),
             format!("topic={}", self.listener_topic()),
+            format!("tag={}", opts.tag),
             format!(
                 "bind={}",
                 opts.bind.as_deref().unwrap_or("127.0.0.1:0").to_owned()
@@ -195,10 +231,25 @@ impl World {
             args.push(format!("advertise={addr}"));
         }
         args.extend(opts.cfg.iter().map(|(k, v)| format!("cfg.{k}={v}")));
-        let mut role = Role::spawn(&self.exe, &self.dir, "listener", "listen", &args)?;
-        let ready = role.wait_line("ready", START_TIMEOUT)?;
-        let addr = ready.strip_prefix("ready").unwrap_or("").trim().to_string();
-        Ok(Listener { role, addr })
+        let name = match (opts.log, opts.tag) {
+            (Some(name), _) => name.to_string(),
+            (None, 0) => "listener".to_string(),
+            (None, tag) => format!("listener{tag}"),
+        };
+        let mut role = Role::spawn(&self.exe, &self.dir, &name, "listen", &args)?;
+        let line = role.wait_line_any(&["ready", "duplicate-name"], START_TIMEOUT)?;
+        if line.starts_with("duplicate-name") {
+            let exit = match role.exit_status(Duration::from_secs(5)) {
+                Some(status) => status.code(),
+                None => {
+                    role.kill9();
+                    None
+                }
+            };
+            return Ok(Started::Refused { line, exit });
+        }
+        let addr = line.strip_prefix("ready").unwrap_or("").trim().to_string();
+        Ok(Started::Ready(Listener { role, addr }))
     }
 
     /// Starts the next incarnation of sender `opts.stream` and waits for `ready`.
@@ -305,8 +356,20 @@ impl World {
         stopped
     }
 
+    /// Messages sender `sender` accepted so far (its accepted log, read now).
+    pub fn accepted_now(&self, sender: &Sender) -> u32 {
+        read_accepted(&sender.record)
+            .last()
+            .map_or(0, |&s| payload::n_of(s))
+    }
+
     /// The seqs of `stream` parked in Redis now (the channel's offline list).
     pub fn parked(&self, stream: u32) -> Result<Vec<u64>, String> {
+        self.parked_for(stream, &self.listener_name())
+    }
+
+    /// The seqs of `stream` parked in Redis now for listener `listener` (unique name).
+    pub fn parked_for(&self, stream: u32, listener: &str) -> Result<Vec<u64>, String> {
         let mut con = self
             .redis
             .connection()
@@ -314,7 +377,7 @@ impl World {
         let ck_key = keys::connection_key(
             &self.sender_name(stream),
             &self.sender_topic(stream),
-            &self.listener_name(),
+            listener,
         );
         let ck: Option<u64> = redis::cmd("GET")
             .arg(&ck_key)
@@ -343,13 +406,18 @@ impl World {
 
     /// Length of `stream`'s offline list in Redis now (0 while Redis is down).
     pub fn parked_len(&self, stream: u32) -> u64 {
+        self.parked_len_for(stream, &self.listener_name())
+    }
+
+    /// Length of `stream`'s offline list for listener `listener` (0 while Redis is down).
+    pub fn parked_len_for(&self, stream: u32, listener: &str) -> u64 {
         let Some(mut con) = self.redis.connection() else {
             return 0;
         };
         let ck_key = keys::connection_key(
             &self.sender_name(stream),
             &self.sender_topic(stream),
-            &self.listener_name(),
+            listener,
         );
         let ck: Option<u64> = redis::cmd("GET")
             .arg(&ck_key)
@@ -363,6 +431,43 @@ impl World {
                 .ok()
         })
         .unwrap_or(0)
+    }
+
+    /// Whether the listener topic's catalog (`lnr_topic:{t}:addr`) has a row for `addr`
+    /// (None while Redis cannot be read).
+    pub fn catalog_has(&self, addr: &str) -> Option<bool> {
+        let mut con = self.redis.connection()?;
+        redis::cmd("HEXISTS")
+            .arg(keys::topic_addresses(&self.listener_topic()))
+            .arg(addr)
+            .query(&mut con)
+            .ok()
+    }
+
+    /// Who holds unique name `unique` now (`lnr_client:{unique}:alive`: the address of the
+    /// running process) and for how many more ms (`PTTL`); None while Redis cannot be read.
+    pub fn name_owner(&self, unique: &str) -> Option<(Option<String>, i64)> {
+        let mut con = self.redis.connection()?;
+        let key = keys::client_alive(unique);
+        let owner: Option<String> = redis::cmd("GET").arg(&key).query(&mut con).ok()?;
+        let pttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut con).ok()?;
+        Some((owner, pttl))
+    }
+
+    /// Processed deliveries so far per listener number (index = tag).
+    pub fn delivered_by(&mut self) -> Vec<u64> {
+        self.log.refresh();
+        let mut by = Vec::new();
+        for d in &self.log.records {
+            if d.outcome == crate::records::Outcome::Done {
+                let i = usize::from(d.listener);
+                if by.len() <= i {
+                    by.resize(i + 1, 0);
+                }
+                by[i] += 1;
+            }
+        }
+        by
     }
 
     /// The listener cursor of `stream`'s channel as stored in Redis.

@@ -2,11 +2,14 @@
 //! call to the delivery log *before* returning (so a SIGKILL never loses a record of a
 //! message the library may already have acknowledged).
 //!
-//! Arguments: `url unique topic bind record` and optionally `advertise`, `refuse_every=K`
+//! Arguments: `url unique topic bind record` and optionally `tag` (the listener number
+//! written into each delivery record; 0 by default), `advertise`, `refuse_every=K`
 //! and `panic_every=P` (the callback refuses with `Err(Redeliver)` the first time it sees a
 //! message whose number n has n % K == 3, and panics the first time it sees one with
 //! n % P == 5), plus `cfg.*` overrides. Prints `ready <published addr>`, then on SIGTERM
-//! `stopped ms=<stop time> result=<…> delivered=… refused=… panics=…`.
+//! `stopped ms=<stop time> result=<…> delivered=… refused=… panics=…`. A `run` refused
+//! because another live process holds the unique name prints `duplicate-name …` and exits
+//! with [`super::EXIT_DUPLICATE_NAME`].
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -14,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use liner_broker::{Client, Redeliver};
 
-use super::{Args, stop_result, terminating};
+use super::{Args, run_error, stop_result, terminating};
 use crate::payload;
 use crate::records::{Appender, Delivery, Outcome};
 
@@ -37,6 +40,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("opening the delivery log: {e}"))?;
     let refuse_every = args.num("refuse_every", 0)?;
     let panic_every = args.num("panic_every", 0)?;
+    let listener = u16::try_from(args.num("tag", 0)?).map_err(|_| "tag too large")?;
     quiet_intended_panics();
 
     let started = if refuse_every == 0 && panic_every == 0 {
@@ -46,6 +50,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             log.delivery(Delivery {
                 stream,
                 outcome,
+                listener,
                 seq,
             })
             .expect("writing the delivery log");
@@ -64,6 +69,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             let written = log.delivery(Delivery {
                 stream,
                 outcome,
+                listener,
                 seq,
             });
             match outcome {
@@ -74,7 +80,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         })
     };
-    started.map_err(|e| format!("run: {e}"))?;
+    started.map_err(|e| run_error(&e))?;
     println!("ready {}", client.published_addr().unwrap_or_default());
 
     while !terminating() {

@@ -6,6 +6,10 @@
 //!
 //! Signals a child understands: SIGTERM = stop the client gracefully (`try_stop`), report
 //! and exit; SIGUSR1 (sender) = stop sending, report what was accepted, keep running.
+//!
+//! Exit codes: 0 after a graceful stop, 1 on any failure (after a `failed …` line), and
+//! [`EXIT_DUPLICATE_NAME`] when `run` was refused with `Error::DuplicateName` (after a
+//! `duplicate-name …` line).
 
 mod listen;
 mod send;
@@ -16,6 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use liner_broker::Config;
+
+/// Exit code of a child whose `run` failed with `Error::DuplicateName`.
+pub const EXIT_DUPLICATE_NAME: u8 = 3;
+/// Start of the error text a role returns for `Error::DuplicateName` (see [`run`]).
+const DUPLICATE_NAME: &str = "duplicate-name";
 
 static TERM: AtomicBool = AtomicBool::new(false);
 static USR1: AtomicBool = AtomicBool::new(false);
@@ -99,6 +108,7 @@ impl Args {
         ms("cfg.send_timeout_ms", &mut c.send_timeout)?;
         ms("cfg.redis_timeout_ms", &mut c.redis_timeout)?;
         ms("cfg.stop_timeout_ms", &mut c.stop_timeout)?;
+        ms("cfg.liveness_ttl_ms", &mut c.liveness_ttl)?;
         if let Some(v) = self.0.get("cfg.ack_batch") {
             c.ack_batch = v.parse().map_err(|_| format!("bad cfg.ack_batch={v}"))?;
         }
@@ -130,9 +140,27 @@ pub fn run(args: &[String]) -> ExitCode {
             // The driver waits for a `ready` line; this one tells it why none comes.
             println!("failed {e}");
             eprintln!("liner-chaos child {role}: {e}");
-            ExitCode::FAILURE
+            if e.starts_with(DUPLICATE_NAME) {
+                ExitCode::from(EXIT_DUPLICATE_NAME)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// The error a role returns when `run` failed: for `Error::DuplicateName` it first prints
+/// `duplicate-name code=<C error code> name=<unique> owner=<address of the live one>` and
+/// makes the process exit with [`EXIT_DUPLICATE_NAME`].
+pub fn run_error(e: &liner_broker::Error) -> String {
+    if let liner_broker::Error::DuplicateName(name, owner) = e {
+        println!(
+            "{DUPLICATE_NAME} code={} name={name} owner={owner}",
+            e.code() as i32
+        );
+        return format!("{DUPLICATE_NAME}: {e}");
+    }
+    format!("run: {e}")
 }
 
 /// Describes the outcome of `try_stop` on one line: `ok`, `abandoned=N` or `err=…`.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use liner_broker::{Client, Error};
 
-use super::{Args, finishing, stop_result, terminating};
+use super::{Args, finishing, run_error, stop_result, terminating};
 use crate::payload;
 use crate::records::Appender;
 
@@ -38,9 +38,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let rate = args.num("rate", 0)?;
     let mut accepted = Appender::open(Path::new(args.text("record")?))
         .map_err(|e| format!("opening the accepted log: {e}"))?;
-    client
-        .try_run(|_, _, _| {})
-        .map_err(|e| format!("run: {e}"))?;
+    client.try_run(|_, _, _| {}).map_err(|e| run_error(&e))?;
     println!("ready");
 
     let started = Instant::now();
