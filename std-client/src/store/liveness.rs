@@ -55,7 +55,8 @@ const READ: &str = "local rows = redis.call('HGETALL', KEYS[1]) \
       local a = rows[i] \
       out[#out + 1] = a \
       out[#out + 1] = rows[i + 1] \
-      out[#out + 1] = redis.call('ZSCORE', KEYS[2], a) or '' \
+      local until = redis.call('ZSCORE', KEYS[2], a) \
+      out[#out + 1] = until and string.format('%.0f', tonumber(until)) or '' \
       out[#out + 1] = redis.call('HGET', KEYS[3], a) or '' \
     end \
     return out";
@@ -191,8 +192,8 @@ impl Store {
             rows.push(RowLiveness {
                 addr: addr.clone(),
                 unique_name: name.clone(),
-                // Scores are stored as doubles; unix ms fit them exactly.
-                live_until_ms: until.parse::<f64>().ok().map(|v| v as u64),
+                // The script prints the score (a double holding unix ms) as an integer.
+                live_until_ms: until.parse().ok(),
                 since_ms: since.parse().ok(),
             });
         }

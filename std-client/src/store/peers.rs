@@ -67,11 +67,10 @@ impl NameRecord {
     }
 }
 
-/// A unix-ms value as Redis stores it (an integer; a double if a script wrote one).
+/// A unix-ms value as the scripts write it (an integer: Lua prints whole numbers below
+/// 2^53 without exponent; parsing floats would cost the C library the float tables).
 fn parse_ms(text: &str) -> Option<u64> {
-    text.parse()
-        .ok()
-        .or_else(|| text.parse::<f64>().ok().map(|v| v as u64))
+    text.parse().ok()
 }
 
 impl Store {
