@@ -55,8 +55,8 @@ const READ: &str = "local rows = redis.call('HGETALL', KEYS[1]) \
       local a = rows[i] \
       out[#out + 1] = a \
       out[#out + 1] = rows[i + 1] \
-      local until = redis.call('ZSCORE', KEYS[2], a) \
-      out[#out + 1] = until and string.format('%.0f', tonumber(until)) or '' \
+      local score = redis.call('ZSCORE', KEYS[2], a) \
+      out[#out + 1] = score and string.format('%.0f', tonumber(score)) or '' \
       out[#out + 1] = redis.call('HGET', KEYS[3], a) or '' \
     end \
     return out";
