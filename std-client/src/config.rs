@@ -48,7 +48,7 @@ pub struct Config {
     /// Channels whose sender and listener have both been gone (not alive, no heartbeat)
     /// longer than this are removed from Redis by a sweep that one running client of the
     /// database does every quarter of this (at most hourly). `Duration::ZERO` keeps
-    /// everything forever.
+    /// everything forever; otherwise at least twice `liveness_ttl`.
     pub retention: Duration,
     /// Whether the retention sweep may also remove a gone channel's parked messages
     /// (counted, logged and reported); by default such channels are kept.
@@ -127,6 +127,10 @@ impl Config {
         if self.liveness_ttl < Duration::from_millis(100) {
             // The heartbeat runs every third of it: shorter would flood Redis.
             return Err("liveness_ttl must be at least 100 ms".into());
+        }
+        if !self.retention.is_zero() && self.retention < 2 * self.liveness_ttl {
+            // A client stalled for a few heartbeats must not look gone for good.
+            return Err("retention must be 0 (forever) or at least twice liveness_ttl".into());
         }
         if self.reconnect_min > self.reconnect_max {
             return Err("reconnect_min must not exceed reconnect_max".into());
