@@ -30,7 +30,7 @@ pub(crate) fn resolve(addr: &str) -> Option<SocketAddr> {
 
 /// Announces a change of one of this client's catalog rows to the other peers.
 pub(crate) fn announce(shared: &Shared, store: &mut Store, kind: PeerEventKind, topic: &str) {
-    let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
+    let Some(addr) = shared.published_addr() else {
         return;
     };
     announce_row(shared, store, kind, topic, &addr.to_string());
@@ -72,7 +72,7 @@ pub(crate) fn load_own_keys(shared: &Shared, store: &mut Store) -> Result<(), Er
 /// Registers one topic this client listens on: its key and its catalog row.
 pub(crate) fn register_topic(shared: &Shared, store: &mut Store, topic: &str) -> Result<(), Error> {
     load_own_key(shared, store, topic)?;
-    if let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) {
+    if let Some(addr) = shared.published_addr() {
         let addr = addr.to_string();
         store.register(
             topic,
@@ -150,7 +150,7 @@ pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
 /// Removes this client's catalog rows and announces it (at `stop`). Gives up at the first
 /// failure: Redis is down, and `stop` must not wait a Redis timeout per topic.
 pub(crate) fn unregister_all(shared: &Shared, store: &mut Store) {
-    let Some(addr) = *shared.published.read().unwrap_or_else(|p| p.into_inner()) else {
+    let Some(addr) = shared.published_addr() else {
         return;
     };
     for topic in shared.listening_topics() {

@@ -175,11 +175,7 @@ impl Client {
 
     /// The address published in the catalog, while running.
     pub fn published_addr(&self) -> Option<String> {
-        self.shared
-            .published
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .map(|a| a.to_string())
+        self.shared.published_addr().map(|a| a.to_string())
     }
 
     /// The address set with `try_set_advertise_addr`, if any.

@@ -235,9 +235,4 @@ impl Shared {
     pub fn presence(&self) -> MutexGuard<'_, bool> {
         self.present.lock().unwrap_or_else(|p| p.into_inner())
     }
-
-    /// The address published in the catalog, while running.
-    pub fn published_addr(&self) -> Option<SocketAddr> {
-        *self.published.read().unwrap_or_else(|p| p.into_inner())
-    }
 }

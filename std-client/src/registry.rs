@@ -87,14 +87,16 @@ impl Registry {
     /// for each in turn and delivered when it comes back.
     pub fn pick(&self, topic: &str) -> Result<(Arc<OutPeer>, u64), Error> {
         let mut routes = self.routes();
-        let routes = &mut **routes;
-        let tries = routes.dest(topic)?.peers.len();
+        let Routes { table, dests } = &mut **routes;
+        let dest = dests
+            .iter()
+            .find(|d| d.topic == topic)
+            .ok_or_else(|| Error::NoAddr(topic.to_string()))?;
         let mut first = None;
-        for _ in 0..tries {
-            let Some(addr) = routes.table.next(topic) else {
+        for _ in 0..dest.peers.len() {
+            let Some(addr) = table.next(topic) else {
                 break;
             };
-            let dest = routes.dest(topic)?;
             let Some((_, peer)) = dest.peers.iter().find(|(a, _)| *a == addr) else {
                 continue;
             };

@@ -121,6 +121,11 @@ impl Shared {
             .clone()
     }
 
+    /// The address published in the catalog, while running.
+    pub fn published_addr(&self) -> Option<SocketAddr> {
+        *self.published.read().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn wake_listener(&self) {
         let _ = self.in_waker.wake();
     }

@@ -7,17 +7,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Received, listener_process, payload, sender_to, wait_until};
-use liner_broker::{Client, Config, Error, ErrorCode};
+use common::{Received, listener_process, open, payload, sender_to, wait_until};
+use liner_broker::{Config, Error, ErrorCode};
 use liner_tests::{RedisServer, unique_prefix};
 use redis::Commands;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn open(url: &str, unique: &str, topic: &str, config: Config) -> Client {
-    Client::open(unique, topic, "127.0.0.1:0", url, config)
-        .unwrap_or_else(|e| panic!("client {unique}: {e}"))
-}
 
 /// The default liveness TTL of the child processes.
 fn ttl() -> Duration {

@@ -11,17 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Received, assert_exactly_in_order, client, payload, seq_of, wait_until};
+use common::{Received, assert_exactly_in_order, client, open, payload, seq_of, wait_until};
 use liner_broker::{Client, Config, Error, Redeliver, Status, StatusKind};
 use liner_tests::{FaultProxy, RedisServer, unique_prefix};
 use redis::Commands;
 
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn open(url: &str, name: &str, config: Config) -> Client {
-    Client::open(name, name, "127.0.0.1:0", url, config)
-        .unwrap_or_else(|e| panic!("client {name}: {e}"))
-}
 
 fn fast() -> Config {
     Config {
@@ -37,7 +32,7 @@ fn a_listener_on_a_slow_redis_link_acks_nothing_it_did_not_deliver() {
     let prefix = unique_prefix();
     let topic = format!("{prefix}listener");
     let proxy = FaultProxy::to_port(server.port());
-    let listener = open(&proxy.url(), &topic, fast());
+    let listener = open(&proxy.url(), &topic, &topic, fast());
     let received = Received::default();
     assert!(listener.run(received.callback()));
     let sender = client(
@@ -74,10 +69,10 @@ fn a_stored_cursor_behind_the_listener_never_frees_new_messages() {
     let prefix = unique_prefix();
     let topic = format!("{prefix}listener");
     let sender_name = format!("{prefix}sender");
-    let listener = open(server.url(), &topic, fast());
+    let listener = open(server.url(), &topic, &topic, fast());
     let received = Received::default();
     assert!(listener.run(received.callback()));
-    let first = open(server.url(), &sender_name, fast());
+    let first = open(server.url(), &sender_name, &sender_name, fast());
     assert!(first.run(|_, _, _| {}));
     assert!(first.refresh_address_topic(&topic));
     for seq in 1..=100 {
@@ -98,7 +93,7 @@ fn a_stored_cursor_behind_the_listener_never_frees_new_messages() {
         .set(format!("lnr_connection:{ck}:last_seq"), 10)
         .unwrap();
 
-    let second = open(server.url(), &sender_name, fast());
+    let second = open(server.url(), &sender_name, &sender_name, fast());
     assert!(second.run(|_, _, _| {}));
     assert!(second.refresh_address_topic(&topic));
     for seq in 101..=150 {
@@ -119,7 +114,7 @@ fn a_redis_outage_while_parking_strands_nothing() {
     let server = RedisServer::start();
     let prefix = unique_prefix();
     let topic = format!("{prefix}listener");
-    let listener = open(server.url(), &topic, fast());
+    let listener = open(server.url(), &topic, &topic, fast());
     let received = Received::default();
     assert!(listener.run(received.callback()));
     // The sender reaches Redis through a proxy the test can cut.
@@ -129,7 +124,12 @@ fn a_redis_outage_while_parking_strands_nothing() {
         redis_timeout: Duration::from_millis(300),
         ..fast()
     };
-    let sender = open(&proxy.url(), &format!("{prefix}sender"), config);
+    let sender = open(
+        &proxy.url(),
+        &format!("{prefix}sender"),
+        &format!("{prefix}sender"),
+        config,
+    );
     assert!(sender.run(|_, _, _| {}));
     assert!(sender.refresh_address_topic(&topic));
     assert!(listener.stop());
@@ -173,7 +173,12 @@ fn stop_with_redis_down_returns_in_time_and_reports_what_it_could_not_park() {
         redis_timeout: Duration::from_millis(500),
         ..fast()
     };
-    let sender = open(server.url(), &format!("{prefix}sender"), config);
+    let sender = open(
+        server.url(),
+        &format!("{prefix}sender"),
+        &format!("{prefix}sender"),
+        config,
+    );
     let reports = Arc::new(Mutex::new(Vec::new()));
     let sink = reports.clone();
     sender.set_status_callback(Some(Arc::new(move |s: &Status<'_>| {
@@ -209,7 +214,7 @@ fn refused_messages_come_again_in_order() {
     let server = RedisServer::start();
     let prefix = unique_prefix();
     let topic = format!("{prefix}listener");
-    let listener = open(server.url(), &topic, fast());
+    let listener = open(server.url(), &topic, &topic, fast());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     let refusals = Arc::new(AtomicU64::new(0));
@@ -229,7 +234,12 @@ fn refused_messages_come_again_in_order() {
         }
         Ok(())
     }));
-    let sender = open(server.url(), &format!("{prefix}sender"), fast());
+    let sender = open(
+        server.url(),
+        &format!("{prefix}sender"),
+        &format!("{prefix}sender"),
+        fast(),
+    );
     assert!(sender.run(|_, _, _| {}));
     assert!(sender.refresh_address_topic(&topic));
     for seq in 1..=100 {

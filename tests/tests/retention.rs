@@ -8,17 +8,12 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Received, assert_exactly_in_order, payload, wait_until};
+use common::{Received, assert_exactly_in_order, open, payload, wait_until};
 use liner_broker::{Client, Config, Status, StatusKind};
 use liner_tests::{RedisServer, unique_prefix};
 use redis::Commands;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn open(url: &str, unique: &str, topic: &str, config: Config) -> Client {
-    Client::open(unique, topic, "127.0.0.1:0", url, config)
-        .unwrap_or_else(|e| panic!("client {unique}: {e}"))
-}
 
 /// A sweep every 1.5 s that removes what has been gone for 6 s (the shortest retention
 /// allowed with the default 3 s liveness TTL).

@@ -18,7 +18,7 @@ use super::{Store, StoreError, keys};
 
 /// `now` in unix milliseconds from the server's clock, shared by every script below.
 /// `replicate_commands` lets a script write after reading the clock on Redis 6.2.
-pub(super) const NOW: &str = "redis.replicate_commands() \
+const NOW: &str = "redis.replicate_commands() \
     local t = redis.call('TIME') \
     local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
@@ -135,11 +135,17 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+/// An `EVAL` of `body` with [`NOW`] in front of it (the key count and keys follow).
+pub(super) fn timed_script(body: &str) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(format!("{NOW}{body}"));
+    cmd
+}
+
 impl Store {
     fn eval_topic(&mut self, script: &str, topic: &str, args: &[&str]) -> redis::Cmd {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(format!("{NOW}{script}"))
-            .arg(3)
+        let mut cmd = timed_script(script);
+        cmd.arg(3)
             .arg(keys::topic_addresses(topic))
             .arg(keys::topic_live(topic))
             .arg(keys::topic_since(topic));
@@ -237,9 +243,8 @@ impl Store {
         topics: &[String],
         ttl: Duration,
     ) -> Result<Heartbeat, StoreError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(format!("{NOW}{HEARTBEAT}"))
-            .arg(2 + 3 * topics.len())
+        let mut cmd = timed_script(HEARTBEAT);
+        cmd.arg(2 + 3 * topics.len())
             .arg(keys::client_alive(unique))
             .arg(keys::client_seen(unique));
         for topic in topics {

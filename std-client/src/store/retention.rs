@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use super::liveness::NOW;
+use super::liveness::timed_script;
 use super::scan::scan_keys;
 use super::{Store, StoreError, keys};
 
@@ -95,12 +95,6 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn script(body: &str) -> redis::Cmd {
-    let mut cmd = redis::cmd("EVAL");
-    cmd.arg(format!("{NOW}{body}"));
-    cmd
-}
-
 impl Store {
     /// One retention sweep over the whole database (see the module docs).
     pub fn sweep(
@@ -117,7 +111,7 @@ impl Store {
             let Some((sender, listener)) = keys::channel_ends(&key) else {
                 continue;
             };
-            let mut cmd = script(SWEEP_CHANNEL);
+            let mut cmd = timed_script(SWEEP_CHANNEL);
             cmd.arg(5)
                 .arg(&key)
                 .arg(keys::client_alive(sender))
@@ -143,7 +137,7 @@ impl Store {
         ] {
             for key in self.link.idempotent(|con| scan_keys(con, pattern))? {
                 let Some(client) = owner(&key) else { continue };
-                let mut cmd = script(SWEEP_CLIENT_KEY);
+                let mut cmd = timed_script(SWEEP_CLIENT_KEY);
                 cmd.arg(3)
                     .arg(&key)
                     .arg(keys::client_alive(client))
@@ -205,14 +199,14 @@ impl Store {
 
     /// Records that frames up to `last_seq` were parked for `ck` now (for the age limit).
     pub fn note_parked(&mut self, ck: u64, last_seq: u64) -> Result<(), StoreError> {
-        let mut cmd = script(NOTE_PARKED);
+        let mut cmd = timed_script(NOTE_PARKED);
         cmd.arg(1).arg(keys::parked_at(ck)).arg(last_seq);
         self.link.idempotent(|con| cmd.query::<i64>(con).map(drop))
     }
 
     /// Drops the frames of `ck` parked longer than `max_age` ago; returns how many.
     pub fn expire_backlog(&mut self, ck: u64, max_age: Duration) -> Result<u64, StoreError> {
-        let mut cmd = script(EXPIRE);
+        let mut cmd = timed_script(EXPIRE);
         cmd.arg(3)
             .arg(keys::messages(ck))
             .arg(keys::parked_at(ck))

@@ -168,10 +168,15 @@ pub fn listener_process(url: &str, unique: &str, topic: &str) -> ChildProcess {
     child
 }
 
+/// A client on `url` with `config`, bound to an ephemeral loopback port.
+pub fn open(url: &str, unique: &str, topic: &str, config: liner_broker::Config) -> Client {
+    Client::open(unique, topic, "127.0.0.1:0", url, config)
+        .unwrap_or_else(|e| panic!("client {unique}: {e}"))
+}
+
 /// A running client on `url` with `config` that has loaded the routes of `topic`.
 pub fn sender_to(url: &str, unique: &str, topic: &str, config: liner_broker::Config) -> Client {
-    let sender = Client::open(unique, unique, "127.0.0.1:0", url, config)
-        .unwrap_or_else(|e| panic!("client {unique}: {e}"));
+    let sender = open(url, unique, unique, config);
     assert!(sender.run(|_, _, _| {}));
     assert!(
         sender.refresh_address_topic(topic),
