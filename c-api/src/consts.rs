@@ -37,6 +37,9 @@ pub const LNR_ERR_ABANDONED: c_int = 12;
 /// Another live client runs with the same unique name (`lnr_run` fails; the message names
 /// its address). A dead predecessor is taken over at once instead.
 pub const LNR_ERR_DUPLICATE_NAME: c_int = 13;
+/// The channel to a peer used up its sequence numbers (2^63, not reachable in practice);
+/// remove its Redis keys to start a new one.
+pub const LNR_ERR_SEQ_EXHAUSTED: c_int = 14;
 
 /// Status kind: an outbound connection to a peer completed its handshake.
 pub const LNR_PEER_CONNECTED: c_int = 1;
@@ -65,6 +68,14 @@ pub const LNR_FRAMES_ABANDONED: c_int = 11;
 /// Status kind (added by liner-broker): parked at-least-once messages were dropped on
 /// purpose by a queue limit or the retention sweep; `message` says how many.
 pub const LNR_PARKED_DROPPED: c_int = 12;
+/// Status kind (added by liner-broker): a handshake failed authentication (the shared
+/// secret, `lnr_config_set_secret` / `LINER_SECRET`), on either side; `peer` is the
+/// address. Nothing from that peer was delivered.
+pub const LNR_PEER_UNAUTHORIZED: c_int = 13;
+/// Status kind (added by liner-broker): an inbound connection was refused or closed by a
+/// resource limit (per-source connections, handshake slots, max peers, a too slow frame);
+/// `message` says which.
+pub const LNR_PEER_LIMITED: c_int = 14;
 
 /// Most clients alive at once in one process: the slots of the static handle table.
 pub const LNR_MAX_CLIENTS: usize = 64;
@@ -97,6 +108,7 @@ pub(crate) const fn error_constant(code: ErrorCode) -> c_int {
         ErrorCode::Busy => LNR_ERR_BUSY,
         ErrorCode::Abandoned => LNR_ERR_ABANDONED,
         ErrorCode::DuplicateName => LNR_ERR_DUPLICATE_NAME,
+        ErrorCode::SeqExhausted => LNR_ERR_SEQ_EXHAUSTED,
     }
 }
 
@@ -115,10 +127,12 @@ pub(crate) const fn status_constant(kind: StatusKind) -> c_int {
         StatusKind::PeerProtocolError => LNR_PEER_PROTOCOL_ERROR,
         StatusKind::FramesAbandoned => LNR_FRAMES_ABANDONED,
         StatusKind::ParkedDropped => LNR_PARKED_DROPPED,
+        StatusKind::PeerUnauthorized => LNR_PEER_UNAUTHORIZED,
+        StatusKind::PeerLimited => LNR_PEER_LIMITED,
     }
 }
 
-const ALL_ERROR_CODES: [ErrorCode; 14] = [
+const ALL_ERROR_CODES: [ErrorCode; 15] = [
     ErrorCode::Ok,
     ErrorCode::NotRunning,
     ErrorCode::AlreadyRunning,
@@ -133,9 +147,10 @@ const ALL_ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::Busy,
     ErrorCode::Abandoned,
     ErrorCode::DuplicateName,
+    ErrorCode::SeqExhausted,
 ];
 
-const ALL_STATUS_KINDS: [StatusKind; 12] = [
+const ALL_STATUS_KINDS: [StatusKind; 14] = [
     StatusKind::PeerConnected,
     StatusKind::PeerDisconnected,
     StatusKind::PeerSubscribed,
@@ -148,6 +163,8 @@ const ALL_STATUS_KINDS: [StatusKind; 12] = [
     StatusKind::PeerProtocolError,
     StatusKind::FramesAbandoned,
     StatusKind::ParkedDropped,
+    StatusKind::PeerUnauthorized,
+    StatusKind::PeerLimited,
 ];
 
 // The restated values equal liner-broker's, and liner-core's limits are the ones documented.
@@ -179,14 +196,14 @@ mod tests {
     fn every_variant_is_listed_once() {
         let mut codes: Vec<c_int> = ALL_ERROR_CODES.iter().map(|c| error_constant(*c)).collect();
         codes.dedup();
-        assert_eq!(codes, (LNR_OK..=LNR_ERR_DUPLICATE_NAME).collect::<Vec<_>>());
+        assert_eq!(codes, (LNR_OK..=LNR_ERR_SEQ_EXHAUSTED).collect::<Vec<_>>());
         let kinds: Vec<c_int> = ALL_STATUS_KINDS
             .iter()
             .map(|k| status_constant(*k))
             .collect();
         assert_eq!(
             kinds,
-            (LNR_PEER_CONNECTED..=LNR_PARKED_DROPPED).collect::<Vec<_>>()
+            (LNR_PEER_CONNECTED..=LNR_PEER_LIMITED).collect::<Vec<_>>()
         );
     }
 }

@@ -29,7 +29,7 @@ mod seq;
 mod stored;
 mod window;
 
-pub use cursor::{Accept, AckPolicy, RxCursor};
+pub use cursor::{Accept, AckPolicy, MAX_SEQ_GAP, RxCursor, SeqCheck};
 pub use error::WindowError;
-pub use seq::{SeqCounter, resume_next_seq};
+pub use seq::{MAX_SEQ, SeqCounter, resume_next_seq};
 pub use window::TxWindow;

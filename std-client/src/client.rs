@@ -17,6 +17,7 @@ use crate::log::log;
 use crate::names::check_name;
 use crate::outbound;
 use crate::registry::Registry;
+use crate::secret::Secret;
 use crate::shared::{IN_WAKE, OUT_WAKE, Shared};
 use crate::status::{StatusCallback, StatusSink};
 use crate::store::{Store, StoreTimeouts};
@@ -93,11 +94,16 @@ impl Client {
             return Err(Error::InvalidArg("bind address is empty".into()));
         }
         config.validate().map_err(Error::InvalidArg)?;
+        let mut config = config;
+        if config.secret.is_none() {
+            config.secret = Secret::from_env().map_err(Error::InvalidArg)?;
+        }
         let timeouts = StoreTimeouts {
             connect: config.redis_timeout.min(std::time::Duration::from_secs(1)),
             io: config.redis_timeout,
         };
-        let store = Store::connect(redis_url, timeouts)?;
+        let ca_file = config.redis_ca_file.as_deref();
+        let store = Store::connect_with_ca_file(redis_url, timeouts, ca_file)?;
         let sender = mio::Poll::new().map_err(|e| Error::Startup(e.to_string()))?;
         let listener = mio::Poll::new().map_err(|e| Error::Startup(e.to_string()))?;
         let out_waker = mio::Waker::new(sender.registry(), OUT_WAKE)

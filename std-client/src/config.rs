@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use crate::secret::Secret;
+
 /// Capacities and timeouts of one client. Start from `Config::default()` and override fields.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -18,8 +20,31 @@ pub struct Config {
     /// Largest payload accepted by `send_to` and from the wire. Messages bigger than the
     /// window or receive buffer take the slow path (a one-off buffer for that message).
     pub max_message_size: usize,
-    /// Most outbound peers and most inbound connections, each.
+    /// Most outbound peers, and most inbound connections past the handshake.
     pub max_peers: usize,
+    /// Pre-shared secret both ends of every connection must prove (wire protocol v2). `None`:
+    /// `LINER_SECRET` from the environment when `run` starts, else no authentication —
+    /// any peer that reaches the port is trusted (trusted networks only).
+    pub secret: Option<Secret>,
+    /// Most inbound connections still in the handshake. At the limit the oldest of them
+    /// is closed to admit the newcomer, so a flood cannot keep a legitimate sender out:
+    /// its handshake completes in a round trip or two.
+    pub max_handshakes: usize,
+    /// Most inbound connections in the handshake from one source address; more are
+    /// refused (`Busy`).
+    pub max_handshakes_per_source: usize,
+    /// Most inbound connections from one source address (handshakes included); more are
+    /// refused (`Busy`).
+    pub max_conns_per_source: usize,
+    /// Bytes all of a listener's frames larger than `recv_buffer_bytes` may hold at once.
+    /// A large frame is admitted only when its whole declared size fits what is left (its
+    /// buffer then grows as its bytes arrive); otherwise its connection is not read until
+    /// another large frame completes. 0: twice `max_message_size` (at least one message).
+    pub large_frame_budget: usize,
+    /// A frame that has started arriving must keep coming at this many bytes per second
+    /// on average (after a grace of `liveness_timeout`), or its connection is closed: a
+    /// trickle cannot hold memory or a slot.
+    pub min_frame_rate: usize,
     /// TCP connect timeout to a peer.
     pub connect_timeout: Duration,
     /// A connection with no byte received for this long (despite pings) is declared dead.
@@ -63,6 +88,11 @@ pub struct Config {
     /// delivered nor parked in Redis by then are counted in `Stats::abandoned`, reported
     /// with `StatusKind::FramesAbandoned` and `stop` returns `Error::Abandoned`.
     pub stop_timeout: Duration,
+    /// CA certificates (PEM) that a `rediss://` server's certificate must be signed by,
+    /// instead of the system's trust store (for a private CA). `None`: the file named by the
+    /// environment variable `LINER_REDIS_CA_FILE` if set, else the system's trust store.
+    /// Ignored for other URLs.
+    pub redis_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +102,12 @@ impl Default for Config {
             recv_buffer_bytes: 256 << 10,
             max_message_size: 64 << 20,
             max_peers: 256,
+            secret: None,
+            max_handshakes: 64,
+            max_handshakes_per_source: 8,
+            max_conns_per_source: 64,
+            large_frame_budget: 0,
+            min_frame_rate: 16 << 10,
             connect_timeout: Duration::from_millis(1000),
             liveness_timeout: Duration::from_millis(5000),
             ping_interval: Duration::from_millis(1000),
@@ -88,6 +124,7 @@ impl Default for Config {
             max_parked: 0,
             max_parked_age: Duration::ZERO,
             stop_timeout: Duration::from_millis(3000),
+            redis_ca_file: None,
         }
     }
 }
@@ -105,8 +142,26 @@ impl Config {
         if self.max_message_size == 0 || self.max_message_size > u32::MAX as usize / 2 {
             return Err("max_message_size must be between 1 and 2 GiB".into());
         }
-        if self.max_peers == 0 || self.drain_batch == 0 || self.ack_batch == 0 {
-            return Err("max_peers, drain_batch and ack_batch must be positive".into());
+        let zero_count = [
+            ("max_peers", self.max_peers),
+            ("drain_batch", self.drain_batch),
+            ("ack_batch", self.ack_batch as usize),
+            ("max_handshakes", self.max_handshakes),
+            ("max_handshakes_per_source", self.max_handshakes_per_source),
+            ("max_conns_per_source", self.max_conns_per_source),
+            ("min_frame_rate", self.min_frame_rate),
+        ]
+        .into_iter()
+        .find(|(_, value)| *value == 0);
+        if let Some((name, _)) = zero_count {
+            return Err(format!("{name} must be positive"));
+        }
+        if self.large_frame_budget != 0 && self.large_frame_budget < self.max_body_len() {
+            return Err(
+                "large_frame_budget must be 0 (automatic) or hold one message of \
+                 max_message_size"
+                    .into(),
+            );
         }
         let zero_timeout = [
             ("connect_timeout", self.connect_timeout),
@@ -141,6 +196,15 @@ impl Config {
     /// Largest body length accepted from the wire: the biggest message plus its header.
     pub(crate) fn max_body_len(&self) -> usize {
         self.max_message_size + liner_core::frame::MAX_HEADER_LEN
+    }
+
+    /// The large-frame budget in force (`large_frame_budget`, 0 meaning twice the largest
+    /// frame).
+    pub(crate) fn large_budget(&self) -> usize {
+        match self.large_frame_budget {
+            0 => 2 * self.max_body_len(),
+            budget => budget,
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     Abandoned = 12,
     /// Another live client runs with the same unique name.
     DuplicateName = 13,
+    /// The channel to a peer used up its sequence numbers (2^63; not reachable in practice).
+    SeqExhausted = 14,
 }
 
 impl ErrorCode {
@@ -75,6 +77,9 @@ pub enum Error {
     Abandoned(u64),
     /// Another live client runs with this unique name (first) at this address (second).
     DuplicateName(String, String),
+    /// The channel to this peer has numbered 2^63 messages (or its listener's cursor says
+    /// so): it takes no more until its Redis keys are removed (docs/operations.md).
+    SeqExhausted(String),
 }
 
 impl Error {
@@ -94,6 +99,7 @@ impl Error {
             Error::Busy(_) => ErrorCode::Busy,
             Error::Abandoned(_) => ErrorCode::Abandoned,
             Error::DuplicateName(..) => ErrorCode::DuplicateName,
+            Error::SeqExhausted(_) => ErrorCode::SeqExhausted,
         }
     }
 }
@@ -120,6 +126,11 @@ impl fmt::Display for Error {
             Error::DuplicateName(name, addr) => write!(
                 f,
                 "unique name '{name}' is in use by a live client at {addr}; stop it first"
+            ),
+            Error::SeqExhausted(peer) => write!(
+                f,
+                "the channel to {peer} has used up its sequence numbers; remove its keys \
+                 (docs/operations.md) to start a new one"
             ),
         }
     }
@@ -162,6 +173,7 @@ mod tests {
             (ErrorCode::Busy, 11),
             (ErrorCode::Abandoned, 12),
             (ErrorCode::DuplicateName, 13),
+            (ErrorCode::SeqExhausted, 14),
         ];
         for (code, value) in table {
             assert_eq!(code.as_i32(), value, "{code:?}");

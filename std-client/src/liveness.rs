@@ -12,13 +12,15 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::MutexGuard;
 use std::time::Instant;
 
-use liner_core::frame::{Decoder, Frame, Hello, LEN_PREFIX, MAX_HEADER_LEN, encode};
+use liner_core::frame::{Decoder, Frame, LEN_PREFIX, MAX_HEADER_LEN, RejectReason, encode};
+use liner_core::handshake::{Connector, ConnectorStep, HandshakeError};
 
 use crate::catalog::{refresh_topic, register_all, resolve};
 use crate::error::Error;
 use crate::log::log;
 use crate::outage::Outage;
 use crate::peer::Link;
+use crate::secret::{Secret, fresh_nonce};
 use crate::shared::Shared;
 use crate::status::StatusKind;
 use crate::store::{PeerEvent, PeerEventKind, Store, TopicLiveness};
@@ -53,7 +55,9 @@ pub(crate) fn claim_name(
 }
 
 /// Whether a liner client answering as this client's unique name listens at `addr`. A
-/// connection that opens but stays silent counts as alive (a stalled process comes back).
+/// connection that opens but stays silent counts as alive (a stalled process comes back),
+/// and so does one that answers but fails authentication (a process with another secret
+/// holds the address: starting a second one under its name would be worse).
 fn is_alive_at(shared: &Shared, addr: &str) -> bool {
     let Some(target) = resolve(addr) else {
         return false;
@@ -62,26 +66,30 @@ fn is_alive_at(shared: &Shared, addr: &str) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&target, timeout) else {
         return false;
     };
-    let hello = Frame::Hello(Hello {
-        sender_name: &shared.unique_name,
-        sender_topic: &shared.topic,
-        listener_name: &shared.unique_name,
-        connection_key: IDENTITY_PROBE,
-        auth: None,
-    });
-    let mut out = [0u8; LEN_PREFIX + MAX_HEADER_LEN];
-    let sent = encode(&hello, &mut out)
-        .ok()
-        .is_some_and(|n| stream.write_all(&out[..n]).is_ok());
-    if !sent || stream.set_read_timeout(Some(timeout)).is_err() {
+    let Ok(nonce) = fresh_nonce() else {
+        return true;
+    };
+    let mut connector = Connector::new(nonce);
+    let name = shared.unique_name.as_str();
+    let hello = connector.hello(name, &shared.topic, name, IDENTITY_PROBE);
+    let secret = shared.config.secret.as_ref().map(Secret::bytes);
+    if !send(&mut stream, &Frame::Hello(hello)) || stream.set_read_timeout(Some(timeout)).is_err() {
         return true;
     }
     let mut decoder = Decoder::new(vec![0; 1024], MAX_HEADER_LEN);
     loop {
         match decoder.next_frame() {
-            Ok(Some(Frame::Welcome(w))) => return w.listener_name == shared.unique_name,
-            Ok(Some(_)) | Err(_) => return false,
+            Ok(Some(frame)) => match connector.on_frame(&hello, secret, &frame) {
+                Ok(ConnectorStep::Send(reply)) if send(&mut stream, &reply) => {}
+                Ok(_) => return true,
+                Err(
+                    HandshakeError::Unauthorized
+                    | HandshakeError::Rejected(RejectReason::Unauthorized),
+                ) => return true,
+                Err(_) => return false,
+            },
             Ok(None) => {}
+            Err(_) => return false,
         }
         match stream.read(decoder.spare_mut()) {
             Ok(0) => return false,
@@ -90,6 +98,14 @@ fn is_alive_at(shared: &Shared, addr: &str) -> bool {
             Err(_) => return true,
         }
     }
+}
+
+/// Writes one frame; whether it went out.
+fn send(stream: &mut TcpStream, frame: &Frame<'_>) -> bool {
+    let mut out = [0u8; LEN_PREFIX + MAX_HEADER_LEN];
+    encode(frame, &mut out)
+        .ok()
+        .is_some_and(|n| stream.write_all(&out[..n]).is_ok())
 }
 
 /// The heartbeat's schedule and what it found last.

@@ -195,11 +195,15 @@ impl OutPeer {
                 st.dropped_best_effort += 1;
                 return Ok(false);
             }
+            if st.seq.is_exhausted() {
+                return Err(Error::SeqExhausted(self.name.clone()));
+            }
             let seq = st.seq.peek();
             let was_idle = st.window.unsent().is_empty();
             match st.window.push_data(seq, topic_key, flags, payload) {
                 Ok(()) => {
-                    st.seq.allocate();
+                    // Cannot fail: the counter was checked above under the same lock.
+                    let _ = st.seq.allocate();
                     if seq >= st.reserved.saturating_sub(SEQ_BLOCK / 2) && !st.reserve_queued {
                         st.reserve_queued = true;
                         jobs.push(Job::Reserve(self.id));

@@ -36,6 +36,14 @@ pub enum StatusKind {
     /// (`Config::max_parked`, `max_parked_age`) or the retention sweep of a channel whose
     /// both ends are long gone (`retention_drops_parked`); `message` says how many.
     ParkedDropped = 12,
+    /// A handshake failed authentication (Config::secret): an inbound peer did not prove the
+    /// secret or claimed another sender's connection key, or a listener refused this
+    /// client's proof or did not prove its own; `peer` is the address, nothing was delivered.
+    PeerUnauthorized = 13,
+    /// An inbound connection was refused or closed by a resource limit: connections per
+    /// source, handshake slots, `max_peers`, a frame slower than `min_frame_rate`;
+    /// `message` says which.
+    PeerLimited = 14,
 }
 
 /// One status report handed to the callback.

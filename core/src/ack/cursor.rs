@@ -3,10 +3,33 @@
 //! [`RxCursor`] holds the last delivered seq of one connection key. A frame with
 //! `seq <= cursor` is a duplicate (a resend after reconnect, or a backlog frame the
 //! listener already had); anything above is new, gaps included (a sender may drop
-//! best-effort frames it had numbered). Acks are cumulative and batched: one is due when
+//! best-effort frames it had numbered), up to [`MAX_SEQ_GAP`] above the cursor and never
+//! beyond [`MAX_SEQ`]: a seq outside that range is a protocol error
+//! ([`SeqCheck::OutOfRange`]) that must not move the cursor, so no single frame can push a
+//! channel where its sender could never follow. Acks are cumulative and batched: one is due when
 //! [`AckPolicy::max_batch`] new frames are unacked or the oldest of them has waited
 //! [`AckPolicy::max_delay_ms`]. Time is a number of milliseconds from any monotonic clock,
 //! passed in by the caller.
+
+use super::MAX_SEQ;
+
+/// Largest distance a new seq may have above the cursor (2^40). A sender's seqs jump only
+/// by its reservation block (2^20 in the std client) per restart and by the frames it
+/// dropped, so an honest channel stays far below it.
+pub const MAX_SEQ_GAP: u64 = 1 << 40;
+
+/// Verdict of [`RxCursor::check`] on a received Data seq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SeqCheck {
+    /// Above the cursor, within range: deliver it, then [`RxCursor::accept`] it.
+    New,
+    /// At or below the cursor: already delivered, drop it (it still counts as acked).
+    Duplicate,
+    /// More than [`MAX_SEQ_GAP`] above the cursor or above [`MAX_SEQ`]: a protocol error
+    /// (close the connection, ack nothing of it).
+    OutOfRange,
+}
 
 /// When the receiver owes the sender an Ack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,11 +91,17 @@ impl RxCursor {
         }
     }
 
-    /// Whether `seq` is above the cursor, without accepting it: the receiver checks first,
-    /// delivers, and calls [`RxCursor::accept`] only once the frame was really delivered
-    /// (a frame it could not deliver must not move the cursor, or it would be acked).
-    pub const fn is_new(&self, seq: u64) -> bool {
-        seq > self.cursor
+    /// Classifies `seq` without accepting it: the receiver checks first, delivers, and
+    /// calls [`RxCursor::accept`] only once the frame was really delivered (a frame it could
+    /// not deliver must not move the cursor, or it would be acked).
+    pub const fn check(&self, seq: u64) -> SeqCheck {
+        if seq <= self.cursor {
+            SeqCheck::Duplicate
+        } else if seq > MAX_SEQ || seq - self.cursor > MAX_SEQ_GAP {
+            SeqCheck::OutOfRange
+        } else {
+            SeqCheck::New
+        }
     }
 
     /// Classifies a received Data seq; a new one moves the cursor.
@@ -151,6 +180,19 @@ mod tests {
         assert_eq!(rx.accept(7, 0), Accept::New, "gaps are fine");
         assert_eq!(rx.accept(6, 0), Accept::Duplicate);
         assert_eq!(rx.cursor(), 7);
+    }
+
+    #[test]
+    fn seqs_far_above_the_cursor_or_past_max_seq_are_out_of_range() {
+        let rx = RxCursor::new(1000, POLICY);
+        assert_eq!(rx.check(1000), SeqCheck::Duplicate);
+        assert_eq!(rx.check(1001), SeqCheck::New);
+        assert_eq!(rx.check(1000 + MAX_SEQ_GAP), SeqCheck::New);
+        assert_eq!(rx.check(1001 + MAX_SEQ_GAP), SeqCheck::OutOfRange);
+        assert_eq!(rx.check(u64::MAX), SeqCheck::OutOfRange);
+        let top = RxCursor::new(MAX_SEQ - 1, POLICY);
+        assert_eq!(top.check(MAX_SEQ), SeqCheck::New);
+        assert_eq!(top.check(MAX_SEQ + 1), SeqCheck::OutOfRange);
     }
 
     #[test]

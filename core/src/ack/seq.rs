@@ -4,6 +4,14 @@
 //! delivered", so seq 0 would always be dropped as a duplicate) and are never reused:
 //! after a restart or reconnect the sender continues above both its own stored tail and
 //! the listener's cursor.
+//!
+//! Seqs stop at [`MAX_SEQ`] (2^63): a counter past it is exhausted and refuses to number
+//! more frames instead of wrapping or repeating a seq (which the listener would drop as a
+//! duplicate). At ten million messages a second that is 29 000 years of one channel.
+
+/// The highest seq a channel may use. Listeners refuse Data above it
+/// ([`RxCursor::check`](super::RxCursor::check)).
+pub const MAX_SEQ: u64 = 1 << 63;
 
 /// The sender's next seq after a restart or reconnect: `max(own_tail + 1, peer_cursor + 1)`.
 ///
@@ -36,12 +44,20 @@ impl SeqCounter {
     }
 
     /// Allocates the next seq. (Named `allocate`, not `next`: this is no iterator.)
-    ///
-    /// Saturates at `u64::MAX` (unreachable in practice: 2^64 messages on one channel).
-    pub fn allocate(&mut self) -> u64 {
+    /// `None` once the counter is [exhausted](Self::is_exhausted).
+    pub fn allocate(&mut self) -> Option<u64> {
+        if self.is_exhausted() {
+            return None;
+        }
         let seq = self.next;
-        self.next = self.next.saturating_add(1);
-        seq
+        self.next += 1;
+        Some(seq)
+    }
+
+    /// Whether the next seq would pass [`MAX_SEQ`]: the channel can number no more frames
+    /// (its keys must be removed to start a new one).
+    pub const fn is_exhausted(&self) -> bool {
+        self.next > MAX_SEQ
     }
 
     /// The seq [`SeqCounter::allocate`] would return, without allocating it.
@@ -78,20 +94,26 @@ mod tests {
     fn counter_allocates_from_one_and_never_goes_back() {
         let mut seqs = SeqCounter::new(0);
         assert_eq!(seqs.tail(), 0);
-        assert_eq!(seqs.allocate(), 1);
-        assert_eq!(seqs.allocate(), 2);
+        assert_eq!(seqs.allocate(), Some(1));
+        assert_eq!(seqs.allocate(), Some(2));
         assert_eq!(seqs.peek(), 3);
         assert_eq!(seqs.tail(), 2);
         seqs.resume(0, 1);
         assert_eq!(seqs.peek(), 3, "resume never reuses handed-out seqs");
         seqs.resume(5, 9);
-        assert_eq!(seqs.allocate(), 10);
-        let mut last = SeqCounter::new(u64::MAX);
-        assert_eq!(last.allocate(), u64::MAX);
-        assert_eq!(
-            last.allocate(),
-            u64::MAX,
-            "saturates instead of wrapping to 0"
-        );
+        assert_eq!(seqs.allocate(), Some(10));
+    }
+
+    #[test]
+    fn counter_stops_at_max_seq_instead_of_repeating() {
+        let mut last = SeqCounter::new(MAX_SEQ);
+        assert!(!last.is_exhausted());
+        assert_eq!(last.allocate(), Some(MAX_SEQ));
+        assert!(last.is_exhausted());
+        assert_eq!(last.allocate(), None);
+        assert_eq!(last.allocate(), None, "stays exhausted");
+        let mut resumed = SeqCounter::default();
+        resumed.resume(0, u64::MAX);
+        assert!(resumed.is_exhausted(), "a cursor at the top leaves no seq");
     }
 }

@@ -119,6 +119,18 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             .inspect_err(|err| self.error = Some(*err))
     }
 
+    /// Changes the largest body accepted from now on (e.g. a small limit until a handshake
+    /// completes, then the real one). A frame whose prefix was already checked is checked
+    /// again against the new limit.
+    pub fn set_max_body_len(&mut self, max_body_len: usize) {
+        self.max_body_len = max_body_len;
+    }
+
+    /// Size of the buffer in bytes.
+    pub fn capacity(&self) -> usize {
+        self.buf.as_ref().len()
+    }
+
     /// Bytes buffered and not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.end - self.start

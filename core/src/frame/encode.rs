@@ -1,6 +1,6 @@
 //! Encoding frames into caller slices and into any [`embedded_io::Write`].
 //!
-//! Every encoder validates the frame first (names, auth, flags, 32-bit body length) and
+//! Every encoder validates the frame first (names, flags, 32-bit body length) and
 //! checks the room it needs, so on error nothing useful has been written and on success
 //! the bytes always decode back to an equal frame.
 
@@ -8,8 +8,7 @@ use postcard::ser_flavors::Size;
 
 use super::wire::Header;
 use super::{
-    Data, EncodeError, FLAGS_KNOWN, Frame, LEN_PREFIX, MAX_AUTH_LEN, MAX_HEADER_LEN, MAX_NAME_LEN,
-    WriteError,
+    Data, EncodeError, FLAGS_KNOWN, Frame, LEN_PREFIX, MAX_HEADER_LEN, MAX_NAME_LEN, WriteError,
 };
 
 /// Size of the whole encoded frame: length prefix, header and payload.
@@ -98,16 +97,12 @@ struct Head {
 fn plan(frame: &Frame<'_>, payload_len: usize) -> Result<Head, EncodeError> {
     let name_ok = |name: &str| name.len() <= MAX_NAME_LEN;
     match frame {
-        Frame::Hello(h) => {
+        Frame::Hello(h)
             if ![h.sender_name, h.sender_topic, h.listener_name]
                 .into_iter()
-                .all(name_ok)
-            {
-                return Err(EncodeError::NameTooLong);
-            }
-            if h.auth.is_some_and(|auth| auth.len() > MAX_AUTH_LEN) {
-                return Err(EncodeError::AuthTooLong);
-            }
+                .all(name_ok) =>
+        {
+            return Err(EncodeError::NameTooLong);
         }
         Frame::Welcome(w) if !name_ok(w.listener_name) => return Err(EncodeError::NameTooLong),
         Frame::Data(d) if d.flags & !FLAGS_KNOWN != 0 => {

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-/// Why bytes received from a peer are not a valid v1 frame.
+/// Why bytes received from a peer are not a valid v2 frame.
 ///
 /// Every variant means the byte stream can no longer be trusted: the caller closes the
 /// connection (answering a bad `Hello` with a `Reject` first, see
@@ -33,7 +33,7 @@ pub enum DecodeError {
     /// A `Reject` carried a reason code this version does not define.
     UnknownRejectReason(u8),
     /// The header is not valid postcard for its kind: bad varint or option tag, invalid
-    /// UTF-8, a name or auth proof over its limit, or trailing bytes after a non-Data header.
+    /// UTF-8, a name over its limit, or trailing bytes after a non-Data header.
     Malformed,
 }
 
@@ -80,8 +80,6 @@ pub enum EncodeError {
     },
     /// A name or topic is longer than [`MAX_NAME_LEN`](super::MAX_NAME_LEN).
     NameTooLong,
-    /// The authentication proof is longer than [`MAX_AUTH_LEN`](super::MAX_AUTH_LEN).
-    AuthTooLong,
     /// Header plus payload would not fit the 32-bit length prefix.
     PayloadTooLong,
     /// The flags contain bits this version does not define (the peer would refuse them).
@@ -95,7 +93,6 @@ impl fmt::Display for EncodeError {
                 write!(f, "output buffer too small: {needed} bytes needed")
             }
             Self::NameTooLong => write!(f, "name longer than {} bytes", super::MAX_NAME_LEN),
-            Self::AuthTooLong => write!(f, "auth proof longer than {} bytes", super::MAX_AUTH_LEN),
             Self::PayloadTooLong => f.write_str("payload does not fit a 32-bit frame length"),
             Self::UnknownFlags(flags) => write!(f, "unknown data flag bits 0x{flags:02x}"),
         }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::wire::{DataFields, HelloFields, Preamble, WelcomeFields, kind};
 use super::{
-    Data, DecodeError, FLAGS_KNOWN, Frame, Hello, LEN_PREFIX, MAGIC, MAX_AUTH_LEN, MAX_NAME_LEN,
-    PROTOCOL_VERSION, RejectReason, Welcome,
+    Data, DecodeError, FLAGS_KNOWN, Frame, Hello, LEN_PREFIX, MAGIC, MAX_NAME_LEN, NONCE_LEN,
+    PROOF_LEN, PROTOCOL_VERSION, RejectReason, Welcome,
 };
 
 /// Decodes one frame body (the bytes after the length prefix). A Data payload borrows the
@@ -16,12 +16,14 @@ pub fn parse_body(body: &[u8]) -> Result<Frame<'_>, DecodeError> {
     match kind {
         kind::HELLO => parse_hello(rest),
         kind::WELCOME => {
+            // The version leads: a Welcome of another version is refused whatever follows.
+            check_version(take::<u16>(rest)?.0)?;
             let fields: WelcomeFields<'_> = take_all(rest)?;
-            check_version(fields.version)?;
             check_name(fields.listener_name)?;
             Ok(Frame::Welcome(Welcome {
                 listener_name: fields.listener_name,
                 cursor: fields.cursor,
+                proof: fields.proof,
             }))
         }
         kind::REJECT => {
@@ -30,6 +32,8 @@ pub fn parse_body(body: &[u8]) -> Result<Frame<'_>, DecodeError> {
                 RejectReason::from_code(code).ok_or(DecodeError::UnknownRejectReason(code))?;
             Ok(Frame::Reject(reason))
         }
+        kind::CHALLENGE => take_all::<[u8; NONCE_LEN]>(rest).map(Frame::Challenge),
+        kind::PROOF => take_all::<Option<[u8; PROOF_LEN]>>(rest).map(Frame::Proof),
         kind::DATA => {
             let (fields, payload) = take::<DataFields>(rest)?;
             if fields.flags & !FLAGS_KNOWN != 0 {
@@ -123,15 +127,12 @@ fn parse_hello(rest: &[u8]) -> Result<Frame<'_>, DecodeError> {
     ] {
         check_name(name)?;
     }
-    if fields.auth.is_some_and(|auth| auth.len() > MAX_AUTH_LEN) {
-        return Err(DecodeError::Malformed);
-    }
     Ok(Frame::Hello(Hello {
         sender_name: fields.sender_name,
         sender_topic: fields.sender_topic,
         listener_name: fields.listener_name,
         connection_key: fields.connection_key,
-        auth: fields.auth,
+        nonce: fields.nonce,
     }))
 }
 

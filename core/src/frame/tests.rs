@@ -9,13 +9,16 @@ fn name(len: usize) -> &'static str {
     core::str::from_utf8(&NAME_BYTES[..len]).unwrap()
 }
 
-fn hello(sender_name: &'static str, auth: Option<&'static [u8]>) -> Frame<'static> {
+/// The connector nonce of the examples: bytes 00..0f.
+const NONCE: [u8; NONCE_LEN] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+fn hello(sender_name: &'static str) -> Frame<'static> {
     Frame::Hello(Hello {
         sender_name,
         sender_topic: "t",
         listener_name: "b",
         connection_key: 300,
-        auth,
+        nonce: NONCE,
     })
 }
 
@@ -27,13 +30,13 @@ fn encode_to_array<const N: usize>(frame: &Frame<'_>) -> ([u8; N], usize) {
 
 #[test]
 fn max_header_len_is_the_largest_hello() {
-    assert_eq!(MAX_HEADER_LEN, 472);
+    assert_eq!(MAX_HEADER_LEN, 422);
     let frame = Frame::Hello(Hello {
         sender_name: name(MAX_NAME_LEN),
         sender_topic: name(MAX_NAME_LEN),
         listener_name: name(MAX_NAME_LEN),
         connection_key: u64::MAX,
-        auth: Some(&[0xa5; MAX_AUTH_LEN]),
+        nonce: [0xa5; NONCE_LEN],
     });
     assert_eq!(encoded_len(&frame), LEN_PREFIX + MAX_HEADER_LEN);
     let (out, n) = encode_to_array::<{ LEN_PREFIX + MAX_HEADER_LEN }>(&frame);
@@ -54,14 +57,17 @@ fn every_other_kind_fits_under_max_header_len() {
     let welcome = Frame::Welcome(Welcome {
         listener_name: name(MAX_NAME_LEN),
         cursor: u64::MAX,
+        proof: Some([0xa5; PROOF_LEN]),
     });
     assert_eq!(
         encoded_len(&welcome),
-        LEN_PREFIX + 1 + 1 + 2 + MAX_NAME_LEN + 10
+        LEN_PREFIX + 1 + 1 + 2 + MAX_NAME_LEN + 10 + 1 + PROOF_LEN
     );
     let others = [
         welcome,
         Frame::Reject(RejectReason::Malformed),
+        Frame::Challenge([0xa5; NONCE_LEN]),
+        Frame::Proof(Some([0xa5; PROOF_LEN])),
         Frame::Ack(u64::MAX),
         Frame::Ping(u64::MAX),
         Frame::Pong(u64::MAX),
@@ -83,21 +89,38 @@ fn golden_bytes_of_every_kind() {
         flags: FLAG_AT_LEAST_ONCE,
         payload: b"hi",
     };
-    let cases: [(Frame<'_>, &[u8]); 9] = [
+    let cases: [(Frame<'_>, &[u8]); 12] = [
         (
-            hello("a", Some(b"pw")),
-            b"\x12\0\0\0\x01LNR1\x01\x01a\x01t\x01b\xac\x02\x01\x02pw",
-        ),
-        (
-            hello("a", None),
-            b"\x0f\0\0\0\x01LNR1\x01\x01a\x01t\x01b\xac\x02\x00",
+            hello("a"),
+            b"\x1e\0\0\0\x01LNR1\x02\x01a\x01t\x01b\xac\x02\
+              \x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f",
         ),
         (
             Frame::Welcome(Welcome {
                 listener_name: "b",
                 cursor: 127,
+                proof: None,
             }),
-            b"\x05\0\0\0\x02\x01\x01b\x7f",
+            b"\x06\0\0\0\x02\x02\x01b\x7f\x00",
+        ),
+        (
+            Frame::Welcome(Welcome {
+                listener_name: "b",
+                cursor: 127,
+                proof: Some([0xab; PROOF_LEN]),
+            }),
+            b"\x26\0\0\0\x02\x02\x01b\x7f\x01\
+              \xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\
+              \xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab\xab",
+        ),
+        (
+            Frame::Challenge([0x5a; NONCE_LEN]),
+            b"\x11\0\0\0\x09ZZZZZZZZZZZZZZZZ",
+        ),
+        (Frame::Proof(None), b"\x02\0\0\0\x0a\x00"),
+        (
+            Frame::Proof(Some([0x5a; PROOF_LEN])),
+            b"\x22\0\0\0\x0a\x01ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
         ),
         (
             Frame::Reject(RejectReason::UnsupportedVersion),
@@ -160,14 +183,13 @@ fn encoder_refuses_what_the_decoder_would() {
     let mut out = [0u8; 1024];
     let too_long = name(MAX_NAME_LEN + 1);
     assert_eq!(
-        encode(&hello(too_long, None), &mut out),
+        encode(&hello(too_long), &mut out),
         Err(EncodeError::NameTooLong)
     );
-    let big_auth = hello("s", Some(&[0; MAX_AUTH_LEN + 1]));
-    assert_eq!(encode(&big_auth, &mut out), Err(EncodeError::AuthTooLong));
     let welcome = Frame::Welcome(Welcome {
         listener_name: too_long,
         cursor: 0,
+        proof: None,
     });
     assert_eq!(encode(&welcome, &mut out), Err(EncodeError::NameTooLong));
     let data = Frame::Data(Data {
@@ -214,9 +236,12 @@ fn small_buffers_report_what_they_need() {
 
 #[test]
 fn hello_preamble_is_checked_before_any_other_field() {
-    // A version-2 Hello whose remaining fields are not v1's layout at all.
-    let v2 = b"\x01LNR1\x02\xff\xff\xff";
-    assert_eq!(parse_body(v2), Err(DecodeError::UnsupportedVersion(2)));
+    // A version-1 Hello (v1 had an auth option where v2 has the nonce) and a version-3
+    // Hello whose remaining fields are not v2's layout at all.
+    let v1 = b"\x01LNR1\x01\x01a\x01t\x01b\xac\x02\x00";
+    assert_eq!(parse_body(v1), Err(DecodeError::UnsupportedVersion(1)));
+    let v3 = b"\x01LNR1\x03\xff\xff\xff";
+    assert_eq!(parse_body(v3), Err(DecodeError::UnsupportedVersion(3)));
     let big_version = b"\x01LNR1\x80\x02";
     assert_eq!(
         parse_body(big_version),
@@ -224,10 +249,10 @@ fn hello_preamble_is_checked_before_any_other_field() {
     );
     assert_eq!(parse_body(b"\x01HTTP\x01"), Err(DecodeError::BadMagic));
     assert_eq!(parse_body(b"\x01LNR"), Err(DecodeError::Truncated));
-    let welcome_v3 = b"\x02\x03\x01b\x00";
+    let welcome_v1 = b"\x02\x01\x01b\x00";
     assert_eq!(
-        parse_body(welcome_v3),
-        Err(DecodeError::UnsupportedVersion(3))
+        parse_body(welcome_v1),
+        Err(DecodeError::UnsupportedVersion(1))
     );
     assert_eq!(
         DecodeError::BadMagic.reject_reason(),
@@ -246,20 +271,21 @@ fn decoder_refusals_are_typed() {
     let cases: [(&[u8], DecodeError); 12] = [
         (b"", DecodeError::Truncated),
         (b"\x00", DecodeError::UnknownKind(0)),
-        (b"\x09", DecodeError::UnknownKind(9)),
+        (b"\x0b", DecodeError::UnknownKind(11)),
         (b"\x04\x01\x02", DecodeError::Truncated),
         (b"\x04\x01\x02\x02", DecodeError::UnknownFlags(0x02)),
         (b"\x05\x80", DecodeError::Truncated),
         (b"\x05\x01\x00", DecodeError::Malformed),
         (b"\x08\x00", DecodeError::Malformed),
         (b"\x03\x07", DecodeError::UnknownRejectReason(7)),
-        (b"\x02\x01\x01\xff\x00", DecodeError::Malformed),
+        (b"\x02\x02\x01\xff\x00\x00", DecodeError::Malformed),
         (
             b"\x06\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02",
             DecodeError::Malformed,
         ),
         (
-            b"\x01LNR1\x01\x01a\x01t\x01b\x01\x02",
+            b"\x01LNR1\x02\x01a\x01t\x01b\x01\
+              \x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x00",
             DecodeError::Malformed,
         ),
     ];
@@ -269,13 +295,9 @@ fn decoder_refusals_are_typed() {
 }
 
 #[test]
-fn decoder_refuses_overlong_names_and_auth() {
+fn decoder_refuses_overlong_names_and_bad_proof_tags() {
     let mut body = [0u8; 512];
-    let n = encode(
-        &hello(name(MAX_NAME_LEN), Some(&[1; MAX_AUTH_LEN])),
-        &mut body,
-    )
-    .unwrap();
+    let n = encode(&hello(name(MAX_NAME_LEN)), &mut body).unwrap();
     // Bump the first name's length to 129 and append a byte to keep the layout consistent.
     let pos = LEN_PREFIX + 1 + 4 + 1;
     assert_eq!(&body[pos..pos + 2], &[0x80, 0x01]);
@@ -287,15 +309,15 @@ fn decoder_refuses_overlong_names_and_auth() {
         Err(DecodeError::Malformed)
     );
 
-    // An auth proof of MAX_AUTH_LEN + 1 bytes after an otherwise valid Hello.
-    let n = encode(&hello("a", None), &mut body).unwrap();
-    body[n - 1..n + 1].copy_from_slice(&[0x01, MAX_AUTH_LEN as u8 + 1]);
-    let end = n + 1 + MAX_AUTH_LEN + 1;
+    // A Proof's option tag other than 0 or 1, a short proof and a short nonce.
+    assert_eq!(parse_body(b"\x0a\x02"), Err(DecodeError::Malformed));
+    assert_eq!(parse_body(b"\x0a\x01abc"), Err(DecodeError::Truncated));
+    assert_eq!(parse_body(b"\x09abc"), Err(DecodeError::Truncated));
+    let n = encode(&hello("a"), &mut body).unwrap();
     assert_eq!(
-        parse_body(&body[LEN_PREFIX..end]),
-        Err(DecodeError::Malformed)
+        parse_body(&body[LEN_PREFIX..n - 1]),
+        Err(DecodeError::Truncated)
     );
-    assert!(parse_body(&body[LEN_PREFIX..end - 1]).is_err_and(|e| e == DecodeError::Truncated));
 }
 
 #[test]

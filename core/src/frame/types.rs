@@ -1,13 +1,13 @@
-//! The frame values of wire protocol v1 as the rest of the crate sees them.
+//! The frame values of wire protocol v2 as the rest of the crate sees them.
 //!
 //! Every borrowed field points into the caller's buffer (the decoder's storage or the bytes
 //! given to [`parse_body`](super::parse_body)); nothing is copied.
 
 use core::fmt;
 
-use super::FLAG_AT_LEAST_ONCE;
+use super::{FLAG_AT_LEAST_ONCE, NONCE_LEN, PROOF_LEN};
 
-/// One frame of wire protocol v1.
+/// One frame of wire protocol v2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Frame<'a> {
@@ -17,6 +17,12 @@ pub enum Frame<'a> {
     Welcome(Welcome<'a>),
     /// Acceptor → connector: the handshake failed; the acceptor closes the connection.
     Reject(RejectReason),
+    /// Acceptor → connector, in answer to a `Hello` when the acceptor has a secret: its
+    /// nonce; the connector answers with a [`Frame::Proof`].
+    Challenge([u8; NONCE_LEN]),
+    /// Connector → acceptor, in answer to a `Challenge`: the connector's proof of the
+    /// secret, or none when it has no secret (the acceptor then rejects it).
+    Proof(Option<[u8; PROOF_LEN]>),
     /// One message.
     Data(Data<'a>),
     /// Cumulative acknowledgement: every Data frame with `seq <=` this value was delivered.
@@ -43,8 +49,8 @@ pub struct Hello<'a> {
     pub listener_name: &'a str,
     /// Connection key of the channel (sender name, sender topic, listener name).
     pub connection_key: u64,
-    /// Optional authentication proof (at most [`MAX_AUTH_LEN`](super::MAX_AUTH_LEN) bytes).
-    pub auth: Option<&'a [u8]>,
+    /// The connector's fresh random nonce for this connection.
+    pub nonce: [u8; NONCE_LEN],
 }
 
 /// Handshake acceptance. The protocol version is implicit, as in [`Hello`].
@@ -55,6 +61,9 @@ pub struct Welcome<'a> {
     pub listener_name: &'a str,
     /// Last seq the listener delivered on this connection key (0 = nothing yet).
     pub cursor: u64,
+    /// The acceptor's proof of the secret (when it challenged the connector), binding the
+    /// handshake and `cursor`.
+    pub proof: Option<[u8; PROOF_LEN]>,
 }
 
 /// Why an acceptor refused a [`Hello`]. The numeric codes are part of the wire format and

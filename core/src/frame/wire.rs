@@ -3,11 +3,11 @@
 //! Encoding and decoding both go through the structs below, so the two directions cannot
 //! drift apart. A header is the kind byte followed by the kind's fields in declaration
 //! order; postcard writes `u8` and `[u8; 4]` raw, integers wider than a byte as varints,
-//! `&str`/`&[u8]` as a varint length plus the bytes and `Option` as a 0/1 tag.
+//! `&str` as a varint length plus the bytes, byte arrays raw, and `Option` as a 0/1 tag.
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{Frame, Hello, MAGIC, PROTOCOL_VERSION, Welcome};
+use super::{Frame, Hello, MAGIC, NONCE_LEN, PROOF_LEN, PROTOCOL_VERSION, Welcome};
 
 /// First body byte of each frame kind. 0 is never a kind, so a zeroed body is refused.
 pub(crate) mod kind {
@@ -19,10 +19,12 @@ pub(crate) mod kind {
     pub const PING: u8 = 0x06;
     pub const PONG: u8 = 0x07;
     pub const BYE: u8 = 0x08;
+    pub const CHALLENGE: u8 = 0x09;
+    pub const PROOF: u8 = 0x0a;
 
     /// Whether `code` is a kind of this protocol version.
     pub fn is_known(code: u8) -> bool {
-        (HELLO..=BYE).contains(&code)
+        (HELLO..=PROOF).contains(&code)
     }
 }
 
@@ -51,8 +53,7 @@ pub(super) struct HelloFields<'a> {
     #[serde(borrow)]
     pub listener_name: &'a str,
     pub connection_key: u64,
-    #[serde(borrow)]
-    pub auth: Option<&'a [u8]>,
+    pub nonce: [u8; NONCE_LEN],
 }
 
 /// `Welcome` fields: the version leads so a mismatch is found before anything else.
@@ -62,6 +63,7 @@ pub(super) struct WelcomeFields<'a> {
     #[serde(borrow)]
     pub listener_name: &'a str,
     pub cursor: u64,
+    pub proof: Option<[u8; PROOF_LEN]>,
 }
 
 /// `Data` header fields; the payload follows them raw, up to the end of the body.
@@ -82,6 +84,8 @@ impl Serialize for Header<'_, '_> {
             Frame::Hello(h) => (kind::HELLO, Preamble::CURRENT, hello_fields(&h)).serialize(s),
             Frame::Welcome(w) => (kind::WELCOME, welcome_fields(&w)).serialize(s),
             Frame::Reject(reason) => (kind::REJECT, reason.code()).serialize(s),
+            Frame::Challenge(nonce) => (kind::CHALLENGE, nonce).serialize(s),
+            Frame::Proof(proof) => (kind::PROOF, proof).serialize(s),
             Frame::Data(d) => {
                 let fields = DataFields {
                     seq: d.seq,
@@ -104,7 +108,7 @@ fn hello_fields<'a>(h: &Hello<'a>) -> HelloFields<'a> {
         sender_topic: h.sender_topic,
         listener_name: h.listener_name,
         connection_key: h.connection_key,
-        auth: h.auth,
+        nonce: h.nonce,
     }
 }
 
@@ -113,5 +117,6 @@ fn welcome_fields<'a>(w: &Welcome<'a>) -> WelcomeFields<'a> {
         version: PROTOCOL_VERSION,
         listener_name: w.listener_name,
         cursor: w.cursor,
+        proof: w.proof,
     }
 }

@@ -2,7 +2,8 @@
 //! reader that hands out a byte stream in given chunk sizes.
 
 use liner_core::frame::{
-    Data, FLAG_AT_LEAST_ONCE, Frame, Hello, MAX_AUTH_LEN, MAX_NAME_LEN, RejectReason, Welcome,
+    Data, FLAG_AT_LEAST_ONCE, Frame, Hello, MAX_NAME_LEN, NONCE_LEN, PROOF_LEN, RejectReason,
+    Welcome,
 };
 use proptest::prelude::*;
 
@@ -12,13 +13,16 @@ pub enum OwnedFrame {
     Hello {
         names: [String; 3],
         connection_key: u64,
-        auth: Option<Vec<u8>>,
+        nonce: [u8; NONCE_LEN],
     },
     Welcome {
         listener_name: String,
         cursor: u64,
+        proof: Option<[u8; PROOF_LEN]>,
     },
     Reject(RejectReason),
+    Challenge([u8; NONCE_LEN]),
+    Proof(Option<[u8; PROOF_LEN]>),
     Data {
         seq: u64,
         topic_key: u64,
@@ -37,22 +41,26 @@ impl OwnedFrame {
             Self::Hello {
                 names: [sender, topic, listener],
                 connection_key,
-                auth,
+                nonce,
             } => Frame::Hello(Hello {
                 sender_name: sender,
                 sender_topic: topic,
                 listener_name: listener,
                 connection_key: *connection_key,
-                auth: auth.as_deref(),
+                nonce: *nonce,
             }),
             Self::Welcome {
                 listener_name,
                 cursor,
+                proof,
             } => Frame::Welcome(Welcome {
                 listener_name,
                 cursor: *cursor,
+                proof: *proof,
             }),
             Self::Reject(reason) => Frame::Reject(*reason),
+            Self::Challenge(nonce) => Frame::Challenge(*nonce),
+            Self::Proof(proof) => Frame::Proof(*proof),
             Self::Data {
                 seq,
                 topic_key,
@@ -99,22 +107,28 @@ pub fn payload(max_len: usize) -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(any::<u8>(), 0..=max_len)
 }
 
-/// Any valid v1 frame with a Data payload of at most `max_payload` bytes.
+/// Any valid v2 frame with a Data payload of at most `max_payload` bytes.
 pub fn frame(max_payload: usize) -> impl Strategy<Value = OwnedFrame> {
     prop_oneof![
         1 => (
             [name(), name(), name()],
             varint_u64(),
-            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..=MAX_AUTH_LEN)),
+            any::<[u8; NONCE_LEN]>(),
         )
-            .prop_map(|(names, connection_key, auth)| OwnedFrame::Hello {
+            .prop_map(|(names, connection_key, nonce)| OwnedFrame::Hello {
                 names,
                 connection_key,
-                auth
+                nonce
             }),
-        1 => (name(), varint_u64())
-            .prop_map(|(listener_name, cursor)| OwnedFrame::Welcome { listener_name, cursor }),
+        1 => (name(), varint_u64(), proptest::option::of(any::<[u8; PROOF_LEN]>()))
+            .prop_map(|(listener_name, cursor, proof)| OwnedFrame::Welcome {
+                listener_name,
+                cursor,
+                proof
+            }),
         1 => proptest::sample::select(RejectReason::ALL.to_vec()).prop_map(OwnedFrame::Reject),
+        1 => any::<[u8; NONCE_LEN]>().prop_map(OwnedFrame::Challenge),
+        1 => proptest::option::of(any::<[u8; PROOF_LEN]>()).prop_map(OwnedFrame::Proof),
         3 => (varint_u64(), varint_u64(), prop_oneof![Just(0), Just(FLAG_AT_LEAST_ONCE)], payload(max_payload))
             .prop_map(|(seq, topic_key, flags, payload)| OwnedFrame::Data {
                 seq,
@@ -180,13 +194,16 @@ pub fn to_owned(frame: Frame<'_>) -> OwnedFrame {
                 h.listener_name.into(),
             ],
             connection_key: h.connection_key,
-            auth: h.auth.map(<[u8]>::to_vec),
+            nonce: h.nonce,
         },
         Frame::Welcome(w) => OwnedFrame::Welcome {
             listener_name: w.listener_name.into(),
             cursor: w.cursor,
+            proof: w.proof,
         },
         Frame::Reject(reason) => OwnedFrame::Reject(reason),
+        Frame::Challenge(nonce) => OwnedFrame::Challenge(nonce),
+        Frame::Proof(proof) => OwnedFrame::Proof(proof),
         Frame::Data(d) => OwnedFrame::Data {
             seq: d.seq,
             topic_key: d.topic_key,

@@ -1,12 +1,14 @@
 //! One inbound connection: its socket, receive buffer, handshake state, dedup cursor, the
-//! control frames owed to the sender, and the per-connection caches that keep delivery
-//! free of locks and allocations.
+//! control frames owed to the sender, the per-connection caches that keep delivery free of
+//! locks and allocations, and the progress of the frame being received (min_frame_rate).
 
+use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use liner_core::ack::{AckPolicy, RxCursor};
 use liner_core::frame::MAX_NAME_LEN;
+use liner_core::handshake::Acceptor;
 use mio::net::TcpStream;
 
 use super::large::RxBuf;
@@ -18,6 +20,12 @@ use crate::shared::OwnTopics;
 pub(super) enum Phase {
     /// Accepted; the first frame must be a Hello before `deadline`.
     AwaitHello { deadline: Instant },
+    /// Challenged (this listener has a secret): the Proof must come before `deadline`.
+    AwaitProof {
+        deadline: Instant,
+        acceptor: Acceptor,
+        ck: u64,
+    },
     /// Handshake done: Data flows on connection key `ck`.
     Open { ck: u64, rx: RxCursor },
 }
@@ -74,13 +82,23 @@ impl TopicCache {
 pub(super) struct Session {
     /// Remote address, for logs and status reports.
     pub peer: String,
+    /// Remote IP address: connections are counted per source.
+    pub source: IpAddr,
     pub phase: Phase,
     pub outbox: Outbox,
+    /// The sender's unique name: a connection key belongs to it (capacity reserved at
+    /// accept).
+    pub sender: String,
     /// The sender's topic: `from` of the callback (capacity reserved at accept).
     pub from: String,
     pub topics: TopicCache,
     /// Last time any byte arrived (liveness).
     pub last_rx: Instant,
+    /// Since when the buffered bytes of an incomplete frame have been waiting for the rest
+    /// (`None`: nothing incomplete, or this side is not reading; see `too_slow`).
+    pub partial_since: Option<Instant>,
+    /// Not read until large-frame budget is free: liveness and frame rate are not judged.
+    pub awaiting_budget: bool,
     /// The connection closes on purpose (a frame could not be delivered): say Bye, so the
     /// sender takes it as a normal close to retry, not as a failure to log.
     pub farewell: bool,
@@ -91,8 +109,43 @@ impl Session {
     pub fn ck(&self) -> Option<u64> {
         match self.phase {
             Phase::Open { ck, .. } => Some(ck),
-            Phase::AwaitHello { .. } => None,
+            Phase::AwaitHello { .. } | Phase::AwaitProof { .. } => None,
         }
+    }
+
+    /// Whether the handshake is still going on (the connection holds a handshake slot).
+    pub fn in_handshake(&self) -> bool {
+        !matches!(self.phase, Phase::Open { .. })
+    }
+
+    /// End of the handshake phase, while in it.
+    pub fn handshake_deadline(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::AwaitHello { deadline } | Phase::AwaitProof { deadline, .. } => Some(deadline),
+            Phase::Open { .. } => None,
+        }
+    }
+
+    /// Notes what a read left in the buffer: `pending` bytes of an incomplete frame, and
+    /// whether a frame completed (the clock of the next one starts then).
+    pub fn note_progress(&mut self, pending: usize, completed_frame: bool, now: Instant) {
+        self.partial_since = match (pending, completed_frame) {
+            (0, _) => None,
+            (_, true) => Some(now),
+            (_, false) => self.partial_since.or(Some(now)),
+        };
+    }
+
+    /// Whether the incomplete frame of `pending` bytes arrives slower than `min_rate` bytes
+    /// per second on average, counted after a `grace` period.
+    pub fn too_slow(&self, pending: usize, grace: Duration, min_rate: usize, now: Instant) -> bool {
+        let Some(since) = self.partial_since else {
+            return false;
+        };
+        let Some(late) = now.saturating_duration_since(since).checked_sub(grace) else {
+            return false;
+        };
+        (pending as f64) < late.as_secs_f64() * min_rate as f64
     }
 
     /// Enters the open phase resuming at `cursor`.
@@ -116,20 +169,31 @@ pub(super) struct InConn {
 }
 
 impl InConn {
-    /// Wraps an accepted socket; allocates its receive buffer once.
-    pub fn new(stream: TcpStream, peer: String, config: &Config, now: Instant) -> Self {
+    /// Wraps an accepted socket with a receive buffer just big enough for the handshake
+    /// (the full one comes with [`RxBuf::open`] once the peer is admitted).
+    pub fn new(
+        stream: TcpStream,
+        peer: String,
+        source: IpAddr,
+        config: &Config,
+        now: Instant,
+    ) -> Self {
         InConn {
             stream,
-            rx: RxBuf::new(config.recv_buffer_bytes, config.max_body_len()),
+            rx: RxBuf::for_handshake(),
             session: Session {
                 peer,
+                source,
                 phase: Phase::AwaitHello {
                     deadline: now + config.connect_timeout,
                 },
                 outbox: Outbox::new(),
+                sender: String::with_capacity(MAX_NAME_LEN),
                 from: String::with_capacity(MAX_NAME_LEN),
                 topics: TopicCache::new(),
                 last_rx: now,
+                partial_since: None,
+                awaiting_budget: false,
                 farewell: false,
             },
         }

@@ -12,12 +12,13 @@ use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use liner_core::ack::RxCursor;
+use liner_core::ack::{MAX_SEQ_GAP, RxCursor, SeqCheck};
 use liner_core::frame::{Data, DecodeError, Frame};
 use mio::net::TcpStream;
 
 use super::conn::{InConn, Phase, Session};
 use super::cursors::CursorStore;
+use super::large::ReadPlan;
 use super::listener::Hub;
 use super::outbox::Outbox;
 use super::{BurstCounts, FallibleCallback, Redeliver, handshake};
@@ -40,6 +41,8 @@ pub(super) enum Drained {
     Yes,
     /// The read budget ran out with bytes possibly left: call again soon.
     BudgetSpent,
+    /// The next frame waits for large-frame budget: call again once some is returned.
+    AwaitBudget,
 }
 
 /// Everything a connection's handlers need besides the connection itself.
@@ -77,6 +80,18 @@ impl<S> Ctx<'_, S> {
             .report(StatusKind::PeerProtocolError, "", peer, message);
         self.counts.rejected += 1;
     }
+
+    /// Logs and reports a connection refused or closed by a resource limit (`PeerLimited`).
+    pub fn limited(&mut self, peer: &str, why: &str) {
+        limited(self.shared, peer, why);
+        self.counts.rejected += 1;
+    }
+}
+
+/// Logs and reports (`PeerLimited`) a connection refused or closed by a resource limit.
+pub(super) fn limited(shared: &Shared, peer: &str, why: &str) {
+    crate::log::log!("inbound {peer}: {why}; closing");
+    shared.report(StatusKind::PeerLimited, "", peer, why);
 }
 
 /// Reads and handles everything available on `conn`, up to the read budget.
@@ -85,7 +100,13 @@ pub(super) fn on_readable<S: CursorStore>(
     ctx: &mut Ctx<'_, S>,
 ) -> Result<Drained, Closed> {
     for _ in 0..READ_BUDGET {
-        conn.rx.prepare_read();
+        let plan = conn.rx.prepare_read(&mut ctx.hub.budget);
+        conn.session.awaiting_budget = plan == ReadPlan::AwaitBudget;
+        if conn.session.awaiting_budget {
+            // Not reading: the peer is not the slow one.
+            conn.session.partial_since = None;
+            return Ok(Drained::AwaitBudget);
+        }
         let read = conn.stream.read(conn.rx.decoder.spare_mut());
         match read {
             Ok(0) => return Err(Closed),
@@ -95,8 +116,10 @@ pub(super) fn on_readable<S: CursorStore>(
                 conn.session.last_rx = ctx.now;
                 let handled = handle_frames(conn, ctx);
                 ctx.publish_counts();
-                handled?;
-                conn.rx.settle();
+                let completed = handled?;
+                let pending = conn.rx.decoder.buffered();
+                conn.session.note_progress(pending, completed, ctx.now);
+                conn.rx.settle(&mut ctx.hub.budget);
                 end_burst(&mut conn.session, &mut conn.stream, ctx)?;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Drained::Yes),
@@ -116,22 +139,28 @@ pub(super) fn on_writable(conn: &mut InConn) -> Result<(), Closed> {
         .map_err(|_| Closed)
 }
 
-/// Handles every complete frame in the receive buffer.
-fn handle_frames<S: CursorStore>(conn: &mut InConn, ctx: &mut Ctx<'_, S>) -> Result<(), Closed> {
+/// Handles every complete frame in the receive buffer; says whether there was one.
+fn handle_frames<S: CursorStore>(conn: &mut InConn, ctx: &mut Ctx<'_, S>) -> Result<bool, Closed> {
     let InConn {
         stream,
         rx,
         session,
     } = conn;
     let mut since_tick = 0u32;
+    let mut any = false;
     loop {
         let frame = match rx.decoder.next_frame() {
             Ok(Some(frame)) => frame,
-            Ok(None) => return Ok(()),
+            Ok(None) => return Ok(any),
             Err(err) => return Err(bad_stream(session, err, ctx)),
         };
-        if matches!(session.phase, Phase::AwaitHello { .. }) {
-            handshake::on_first_frame(session, frame, ctx)?;
+        any = true;
+        if session.in_handshake() {
+            handshake::on_frame(session, frame, ctx)?;
+            if !session.in_handshake() {
+                let config = &ctx.shared.config;
+                rx.open(config.recv_buffer_bytes, config.max_body_len());
+            }
             continue;
         }
         match frame {
@@ -179,7 +208,17 @@ fn on_data<S>(
     let Phase::Open { ck, rx } = phase else {
         unreachable!("Data is handled only after the handshake");
     };
-    if !rx.is_new(data.seq) {
+    let check = rx.check(data.seq);
+    if check == SeqCheck::OutOfRange {
+        let message = format!(
+            "message seq {} is out of range (cursor {}; at most {MAX_SEQ_GAP} above it)",
+            data.seq,
+            rx.cursor()
+        );
+        ctx.protocol_error(peer, &message);
+        return Err(Closed);
+    }
+    if check == SeqCheck::Duplicate {
         ctx.counts.duplicates += 1;
     } else {
         let Some(to) = topics.name(data.topic_key, &ctx.shared.own_topics) else {
@@ -252,7 +291,7 @@ fn bad_stream<S: CursorStore>(
     err: DecodeError,
     ctx: &mut Ctx<'_, S>,
 ) -> Closed {
-    if matches!(session.phase, Phase::AwaitHello { .. }) {
+    if session.in_handshake() {
         handshake::refuse_malformed(session, err, ctx)
     } else {
         ctx.protocol_error(&session.peer, &format!("bad frame: {err}"));
@@ -266,6 +305,8 @@ pub(super) fn kind_name(frame: &Frame<'_>) -> &'static str {
         Frame::Hello(_) => "Hello",
         Frame::Welcome(_) => "Welcome",
         Frame::Reject(_) => "Reject",
+        Frame::Challenge(_) => "Challenge",
+        Frame::Proof(_) => "Proof",
         Frame::Data(_) => "Data",
         Frame::Ack(_) => "Ack",
         Frame::Ping(_) => "Ping",

@@ -1,14 +1,24 @@
-//! The listener thread's event loop: accepting connections (at most `max_peers`), routing
-//! readiness events to connections, the periodic sweep for handshake and liveness timeouts,
-//! and the shutdown that persists every cursor before the `Poll` goes back to the client.
+//! The listener thread's event loop: admitting connections within the limits, routing
+//! readiness events to connections, the periodic sweep for handshake, liveness and frame-
+//! rate deadlines, and the shutdown that persists every cursor before the `Poll` goes back
+//! to the client.
+//!
+//! Limits (docs/operations.md, "Trust boundary"): per source address at most
+//! `max_conns_per_source` connections and `max_handshakes_per_source` of them in the
+//! handshake; at most `max_handshakes` handshakes in all — at that limit the oldest one is
+//! closed for the newcomer, so a flood churns through the handshake slots while a real
+//! sender's handshake (a round trip or two) gets through; at most `max_peers` past the
+//! handshake. Every refusal or close by a limit is logged and reported (`PeerLimited`).
 //!
 //! Connections live in slots indexed by their mio token. While one connection is being
 //! served it is taken out of its slot, so the handshake can close an older connection on
-//! the same key without aliasing. A connection whose read budget ran out is served again
-//! before the next wait (edge-triggered readiness would not repeat the event).
+//! the same key without aliasing. A connection whose read budget ran out, or that was
+//! waiting for large-frame budget that came free, is served again before the next wait
+//! (edge-triggered readiness would not repeat the event).
 
+use std::collections::HashMap;
 use std::io::{self, ErrorKind};
-use std::net::{Shutdown, SocketAddr};
+use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +28,8 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::conn::{InConn, Phase};
 use super::cursors::{CursorBook, CursorStore};
-use super::deliver::{self, Closed, Ctx, Drained};
+use super::deliver::{self, Closed, Ctx, Drained, limited};
+use super::large::LargeBudget;
 use super::outbox::Outbox;
 use super::{BurstCounts, FallibleCallback};
 use crate::shared::{IN_WAKE, Shared};
@@ -30,30 +41,73 @@ const SWEEP: Duration = Duration::from_millis(50);
 /// Readiness events taken per wait.
 const EVENTS: usize = 256;
 
+/// Connections from one source address.
+#[derive(Debug, Default, Clone, Copy)]
+struct SourceCount {
+    /// All of them, handshakes included.
+    total: usize,
+    /// Those still in the handshake.
+    handshakes: usize,
+}
+
 /// The connections of the listener thread and the cursors of every key seen this run.
 pub(super) struct Hub<S> {
     registry: mio::Registry,
     slots: Vec<Option<Box<InConn>>>,
     /// Connections accepted and not yet closed (including one taken out to be served).
     open: usize,
+    /// Of those, the ones still in the handshake.
+    handshaking: usize,
+    sources: HashMap<IpAddr, SourceCount>,
+    /// Memory for frames larger than the receive buffer, shared by all connections.
+    pub budget: LargeBudget,
     book: CursorBook<S>,
 }
 
 impl<S: CursorStore> Hub<S> {
-    /// Gives connection key `ck` to a connection that just sent its Hello: an older
-    /// connection on the same key (the sender reconnected before we noticed the old one
-    /// died) is closed first, then the cursor to resume at is returned.
-    pub fn claim(&mut self, ck: u64, shared: &Shared, peer: &str) -> u64 {
-        for index in 0..self.slots.len() {
-            let same_key = self.slots[index]
+    /// Gives connection key `ck` to a connection whose sender (`sender` name, `topic`) just
+    /// completed the handshake and returns the cursor to resume at. An older connection on
+    /// the same key from the same sender (it reconnected before we noticed the old one
+    /// died) is closed first; one from another sender keeps the key (`None`): a key
+    /// belongs to its sender.
+    pub fn claim(
+        &mut self,
+        ck: u64,
+        sender: &str,
+        topic: &str,
+        shared: &Shared,
+        peer: &str,
+    ) -> Option<u64> {
+        let holders = (0..self.slots.len()).filter(|&index| {
+            self.slots[index]
                 .as_ref()
-                .is_some_and(|conn| conn.session.ck() == Some(ck));
-            if same_key {
-                crate::log::log!("inbound {peer}: replaces an older connection on key {ck}");
-                self.close(index, false, shared);
+                .is_some_and(|conn| conn.session.ck() == Some(ck))
+        });
+        let holders: Vec<usize> = holders.collect();
+        for &index in &holders {
+            let session = &self.slots[index].as_ref()?.session;
+            if session.sender != sender || session.from != topic {
+                return None;
             }
         }
-        self.book.resume(ck, shared, peer)
+        for index in holders {
+            crate::log::log!("inbound {peer}: replaces an older connection on key {ck}");
+            self.close(index, false, shared);
+        }
+        Some(self.book.resume(ck, shared, peer))
+    }
+
+    /// Connections past the handshake.
+    pub fn established(&self) -> usize {
+        self.open - self.handshaking
+    }
+
+    /// A connection from `source` completed its handshake: it leaves the handshake slots.
+    pub fn promote(&mut self, source: IpAddr) {
+        self.handshaking -= 1;
+        if let Some(count) = self.sources.get_mut(&source) {
+            count.handshakes -= 1;
+        }
     }
 
     fn close(&mut self, index: usize, farewell: bool, shared: &Shared) {
@@ -67,8 +121,12 @@ impl<S: CursorStore> Hub<S> {
     /// the next connection on its key.
     fn retire(&mut self, mut conn: Box<InConn>, farewell: bool, shared: &Shared) {
         let InConn {
-            stream, session, ..
+            stream,
+            session,
+            rx,
         } = &mut *conn;
+        rx.release(&mut self.budget);
+        self.forget(session.source, session.in_handshake());
         if let Phase::Open { ck, rx } = &mut session.phase {
             if let Some(seq) = rx.flush() {
                 deliver::ack(*ck, rx, seq, &mut session.outbox, shared);
@@ -81,7 +139,41 @@ impl<S: CursorStore> Hub<S> {
         let _ = session.outbox.flush(stream);
         let _ = stream.shutdown(Shutdown::Write);
         let _ = self.registry.deregister(stream);
+    }
+
+    /// Counts a new connection from `source` (in the handshake).
+    fn count(&mut self, source: IpAddr) {
+        self.open += 1;
+        self.handshaking += 1;
+        let count = self.sources.entry(source).or_default();
+        count.total += 1;
+        count.handshakes += 1;
+    }
+
+    /// Uncounts a closed connection from `source`.
+    fn forget(&mut self, source: IpAddr, in_handshake: bool) {
         self.open -= 1;
+        if in_handshake {
+            self.handshaking -= 1;
+        }
+        if let Some(count) = self.sources.get_mut(&source) {
+            count.total -= 1;
+            count.handshakes -= usize::from(in_handshake);
+            if count.total == 0 {
+                self.sources.remove(&source);
+            }
+        }
+    }
+
+    /// The slot of the connection longest in the handshake.
+    fn oldest_handshake(&self) -> Option<usize> {
+        (0..self.slots.len())
+            .filter_map(|index| {
+                let deadline = self.slots[index].as_ref()?.session.handshake_deadline()?;
+                Some((deadline, index))
+            })
+            .min()
+            .map(|(_, index)| index)
     }
 }
 
@@ -111,6 +203,7 @@ impl<S: CursorStore> Listener<S> {
             .register(&mut socket, LISTENER, Interest::READABLE)?;
         let registry = poll.registry().try_clone()?;
         let max_peers = shared.config.max_peers;
+        let budget = LargeBudget::new(shared.config.large_budget());
         Ok(Listener {
             shared,
             poll,
@@ -119,6 +212,9 @@ impl<S: CursorStore> Listener<S> {
                 registry,
                 slots: Vec::with_capacity(max_peers),
                 open: 0,
+                handshaking: 0,
+                sources: HashMap::new(),
+                budget,
                 book: CursorBook::new(store),
             },
             on_message,
@@ -194,8 +290,10 @@ impl<S: CursorStore> Listener<S> {
         ctx.publish_counts();
         match outcome {
             Ok(drained) => {
-                if drained == Drained::BudgetSpent {
-                    self.again.push(index);
+                match drained {
+                    Drained::Yes => {}
+                    Drained::BudgetSpent => self.again.push(index),
+                    Drained::AwaitBudget => self.hub.budget.wait(index),
                 }
                 self.hub.slots[index] = Some(conn);
             }
@@ -204,6 +302,7 @@ impl<S: CursorStore> Listener<S> {
                 self.hub.retire(conn, farewell, &self.shared);
             }
         }
+        self.again.extend(self.hub.budget.woken());
     }
 
     /// Accepts every pending connection (edge-triggered: until it would block).
@@ -225,16 +324,41 @@ impl<S: CursorStore> Listener<S> {
 
     fn admit(&mut self, mut stream: TcpStream, addr: SocketAddr) {
         let peer = addr.to_string();
-        if self.hub.open >= self.shared.config.max_peers {
-            crate::log::log!(
-                "inbound {peer}: refused, already {} connections (max_peers)",
-                self.hub.open
-            );
+        let config = &self.shared.config;
+        let source = addr.ip();
+        let count = self.hub.sources.get(&source).copied().unwrap_or_default();
+        let refusal = if count.total >= config.max_conns_per_source {
+            Some(format!(
+                "already {} connections from {source} (max_conns_per_source)",
+                count.total
+            ))
+        } else if count.handshakes >= config.max_handshakes_per_source {
+            Some(format!(
+                "already {} handshakes from {source} (max_handshakes_per_source)",
+                count.handshakes
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            limited(&self.shared, &peer, &why);
             let mut outbox = Outbox::new();
             outbox.push(&Frame::Reject(RejectReason::Busy));
             let _ = outbox.flush(&mut stream);
             let _ = stream.shutdown(Shutdown::Write);
             return;
+        }
+        if self.hub.handshaking >= config.max_handshakes
+            && let Some(oldest) = self.hub.oldest_handshake()
+        {
+            if let Some(conn) = &self.hub.slots[oldest] {
+                let why = format!(
+                    "handshake not done, its slot goes to a newer connection (max_handshakes {})",
+                    config.max_handshakes
+                );
+                limited(&self.shared, &conn.session.peer, &why);
+            }
+            self.hub.close(oldest, false, &self.shared);
         }
         // Small Acks must not wait for Nagle; a failure only costs latency.
         let _ = stream.set_nodelay(true);
@@ -254,9 +378,9 @@ impl<S: CursorStore> Listener<S> {
             crate::log::log!("inbound {peer}: cannot watch the connection: {err}");
             return;
         }
-        let conn = InConn::new(stream, peer, &self.shared.config, Instant::now());
+        let conn = InConn::new(stream, peer, source, &self.shared.config, Instant::now());
         self.hub.slots[index] = Some(Box::new(conn));
-        self.hub.open += 1;
+        self.hub.count(source);
     }
 
     /// Closes connections that missed the handshake deadline or went silent.
@@ -273,7 +397,7 @@ impl<S: CursorStore> Listener<S> {
             self.serve(index, true, false);
             if let Some(why) = self.overdue(index) {
                 if let Some(conn) = &self.hub.slots[index] {
-                    crate::log::log!("inbound {}: {why}; closing", conn.session.peer);
+                    limited(&self.shared, &conn.session.peer, why);
                 }
                 self.hub.close(index, false, &self.shared);
             }
@@ -282,13 +406,25 @@ impl<S: CursorStore> Listener<S> {
 
     /// Why the connection in slot `index` should be closed now, if it should.
     fn overdue(&self, index: usize) -> Option<&'static str> {
-        let session = &self.hub.slots[index].as_ref()?.session;
+        let conn = self.hub.slots[index].as_ref()?;
+        let session = &conn.session;
+        let config = &self.shared.config;
         let now = Instant::now();
+        if session.awaiting_budget {
+            return None; // this side is not reading, the peer is not to blame
+        }
+        if session
+            .handshake_deadline()
+            .is_some_and(|deadline| now >= deadline)
+        {
+            return Some("handshake not completed within connect_timeout");
+        }
+        let pending = conn.rx.decoder.buffered();
+        if session.too_slow(pending, config.liveness_timeout, config.min_frame_rate, now) {
+            return Some("frame arriving slower than min_frame_rate");
+        }
         match session.phase {
-            Phase::AwaitHello { deadline } if now >= deadline => Some("no Hello in time"),
-            Phase::Open { .. }
-                if now.duration_since(session.last_rx) > self.shared.config.liveness_timeout =>
-            {
+            Phase::Open { .. } if now.duration_since(session.last_rx) > config.liveness_timeout => {
                 Some("silent for longer than the liveness timeout")
             }
             _ => None,

@@ -1,6 +1,8 @@
-//! One outbound connection's state machine: non-blocking connect (with timeout) → Hello →
-//! Welcome (with timeout) → connected, then acks, pings and liveness until it ends. The
-//! connection only ever reports what happened; the slot decides about backoff and status.
+//! One outbound connection's state machine: non-blocking connect (with timeout) → the
+//! handshake (Hello, with a secret also Challenge/Proof, then Welcome; one timeout; the
+//! steps are `liner_core::handshake::Connector`'s) → connected, then acks, pings and
+//! liveness until it ends. The connection only ever reports what happened; the slot
+//! decides about backoff and status.
 
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
@@ -8,7 +10,8 @@ use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use liner_core::frame::{Decoder, Frame, Hello, LEN_PREFIX, MAX_HEADER_LEN};
+use liner_core::frame::{Decoder, Frame, Hello, LEN_PREFIX, MAX_HEADER_LEN, RejectReason};
+use liner_core::handshake::{Connector, ConnectorStep, HandshakeError};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 
@@ -17,6 +20,7 @@ use super::error::ConnError;
 use super::link;
 use super::writer::Writer;
 use crate::peer::OutPeer;
+use crate::secret::{Secret, fresh_nonce};
 use crate::shared::Shared;
 
 /// Receive buffer per connection: listeners only send small control frames.
@@ -27,7 +31,7 @@ const _: () = assert!(RECV_BUF >= LEN_PREFIX + MAX_HEADER_LEN);
 enum Phase {
     /// TCP connect in progress.
     Connecting,
-    /// Hello queued or sent, waiting for Welcome.
+    /// Hello queued or sent, waiting for Welcome (or first a Challenge).
     Handshake,
     /// Frames flow.
     Connected,
@@ -41,9 +45,8 @@ pub(super) enum Progress {
     Connected,
 }
 
-/// A frame from the listener, detached from the receive buffer.
+/// A frame from the listener after the handshake, detached from the receive buffer.
 enum Incoming {
-    Welcome(u64),
     Ack(u64),
     Ping(u64),
     Pong,
@@ -56,6 +59,8 @@ pub(super) struct Conn {
     pub addr: SocketAddr,
     stream: TcpStream,
     phase: Phase,
+    /// The handshake's steps and this connection's nonce.
+    connector: Connector,
     /// End of the connect or handshake phase.
     deadline: Instant,
     decoder: Decoder<Vec<u8>>,
@@ -79,13 +84,8 @@ impl Conn {
         now: Instant,
     ) -> Result<Conn, ConnError> {
         let mut writer = Writer::new();
-        let hello = Frame::Hello(Hello {
-            sender_name: &shared.unique_name,
-            sender_topic: &shared.topic,
-            listener_name: &peer.name,
-            connection_key: peer.ck,
-            auth: None,
-        });
+        let connector = Connector::new(fresh_nonce()?);
+        let hello = Frame::Hello(hello(&connector, shared, &peer));
         if !writer.queue(&hello) {
             // Names are validated when the client and the peer are created.
             return Err(ConnError::Io(io::Error::other("Hello does not encode")));
@@ -103,6 +103,7 @@ impl Conn {
             addr,
             stream,
             phase: Phase::Connecting,
+            connector,
             deadline: after(now, shared.config.connect_timeout),
             decoder: Decoder::new(vec![0; RECV_BUF], MAX_HEADER_LEN),
             writer,
@@ -269,21 +270,26 @@ impl Conn {
                 Err(e) => return Err(ConnError::Io(e)),
             }
             while let Some(frame) = self.decoder.next_frame().map_err(ConnError::Protocol)? {
-                match classify(frame, &self.peer.name)? {
-                    Incoming::Welcome(cursor) if self.phase == Phase::Handshake => {
-                        // Callers writing directly get their own handle on the socket.
-                        let socket = self.stream.as_fd().try_clone_to_owned()?;
-                        link::connected(&self.peer, shared, cursor, socket.into());
-                        self.phase = Phase::Connected;
-                        self.confirmed = cursor;
-                        self.last_ping = now;
-                        progress = Progress::Connected;
+                if self.phase == Phase::Handshake {
+                    let step = handshake_step(&mut self.connector, shared, &self.peer, &frame)?;
+                    match step {
+                        ConnectorStep::Send(reply) => {
+                            self.writer.queue(&reply);
+                        }
+                        ConnectorStep::Established { cursor } => {
+                            // Callers writing directly get their own handle on the socket.
+                            let socket = self.stream.as_fd().try_clone_to_owned()?;
+                            link::connected(&self.peer, shared, cursor, socket.into());
+                            self.phase = Phase::Connected;
+                            self.confirmed = cursor;
+                            self.last_ping = now;
+                            progress = Progress::Connected;
+                        }
                     }
-                    Incoming::Welcome(_) => return Err(ConnError::Unexpected("second Welcome")),
-                    Incoming::Ack(seq) if self.phase == Phase::Connected => {
-                        *ack = (*ack).max(Some(seq));
-                    }
-                    Incoming::Ack(_) => return Err(ConnError::Unexpected("Ack before Welcome")),
+                    continue;
+                }
+                match classify(frame)? {
+                    Incoming::Ack(seq) => *ack = (*ack).max(Some(seq)),
                     Incoming::Ping(nonce) => {
                         self.writer.queue(&Frame::Pong(nonce));
                     }
@@ -295,16 +301,57 @@ impl Conn {
     }
 }
 
-/// Checks a frame from the listener and detaches it from the receive buffer.
-fn classify(frame: Frame<'_>, expected_listener: &str) -> Result<Incoming, ConnError> {
+/// This client's Hello to `peer`, carrying the connector's nonce.
+fn hello<'a>(connector: &Connector, shared: &'a Shared, peer: &'a OutPeer) -> Hello<'a> {
+    connector.hello(&shared.unique_name, &shared.topic, &peer.name, peer.ck)
+}
+
+/// Feeds a frame received during the handshake to the connector.
+fn handshake_step(
+    connector: &mut Connector,
+    shared: &Shared,
+    peer: &OutPeer,
+    frame: &Frame<'_>,
+) -> Result<ConnectorStep, ConnError> {
+    if let Frame::Welcome(w) = frame
+        && w.listener_name != peer.name
+    {
+        return Err(ConnError::WrongListener(w.listener_name.to_string()));
+    }
+    let secret = shared.config.secret.as_ref().map(Secret::bytes);
+    let hello = hello(connector, shared, peer);
+    connector
+        .on_frame(&hello, secret, frame)
+        .map_err(|err| match err {
+            HandshakeError::Rejected(RejectReason::Unauthorized) if secret.is_some() => {
+                ConnError::Unauthorized(
+                    "the listener refused this client's proof: the secrets differ",
+                )
+            }
+            HandshakeError::Rejected(RejectReason::Unauthorized) => ConnError::Unauthorized(
+                "the listener requires the shared secret (Config::secret or LINER_SECRET)",
+            ),
+            HandshakeError::Rejected(reason) => ConnError::Rejected(reason),
+            HandshakeError::Unauthorized => ConnError::Unauthorized(
+                "the listener did not prove the shared secret (it has none or another one)",
+            ),
+            HandshakeError::WrongListener => ConnError::WrongListener(String::new()),
+            HandshakeError::Unexpected => ConnError::Unexpected("frame during the handshake"),
+        })
+}
+
+/// Checks a frame from the listener after the handshake and detaches it from the buffer.
+fn classify(frame: Frame<'_>) -> Result<Incoming, ConnError> {
     Ok(match frame {
-        Frame::Welcome(w) if w.listener_name == expected_listener => Incoming::Welcome(w.cursor),
-        Frame::Welcome(w) => return Err(ConnError::WrongListener(w.listener_name.to_string())),
-        Frame::Reject(reason) => return Err(ConnError::Rejected(reason)),
         Frame::Ack(seq) => Incoming::Ack(seq),
         Frame::Ping(nonce) => Incoming::Ping(nonce),
         Frame::Pong(_) => Incoming::Pong,
         Frame::Bye => Incoming::Bye,
+        Frame::Reject(reason) => return Err(ConnError::Rejected(reason)),
+        Frame::Welcome(_) => return Err(ConnError::Unexpected("second Welcome")),
+        Frame::Challenge(_) | Frame::Proof(_) => {
+            return Err(ConnError::Unexpected("handshake frame after the handshake"));
+        }
         Frame::Hello(_) => return Err(ConnError::Unexpected("Hello from the listener")),
         Frame::Data(_) => return Err(ConnError::Unexpected("Data from the listener")),
     })

@@ -26,6 +26,8 @@ pub(super) enum ConnError {
     Moved,
     /// The listener refused the `Hello`.
     Rejected(RejectReason),
+    /// Authentication failed either way (shared secret): the text says which.
+    Unauthorized(&'static str),
     /// Another listener answers at this address.
     WrongListener(String),
     /// The peer sent bytes that are not a valid frame.
@@ -35,6 +37,11 @@ pub(super) enum ConnError {
 }
 
 impl ConnError {
+    /// Whether authentication failed (reported as `PeerUnauthorized`).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ConnError::Unauthorized(_))
+    }
+
     /// Whether the peer misbehaved or refused us (reported as a send error), as opposed to
     /// being unreachable or gone.
     pub fn is_send_error(&self) -> bool {
@@ -60,6 +67,7 @@ impl fmt::Display for ConnError {
             ConnError::Dead => f.write_str("peer silent for the liveness timeout"),
             ConnError::Moved => f.write_str("peer moved to another address"),
             ConnError::Rejected(reason) => write!(f, "handshake rejected: {reason}"),
+            ConnError::Unauthorized(why) => write!(f, "authentication failed: {why}"),
             ConnError::WrongListener(found) => {
                 write!(f, "another listener ('{found}') answers at this address")
             }

@@ -148,14 +148,19 @@ impl Slot {
         link::offline(&self.peer, shared);
         self.retry_at = Some(after(now, self.backoff.next_delay()));
         let report_down = self.reported_up != Some(false);
-        if !err.is_send_error() && !report_down {
+        let refused = err.is_send_error() || err.is_unauthorized();
+        if !refused && !report_down {
             return;
         }
         let message = err.to_string();
         let topic = topic_of(shared, &self.peer);
-        if err.is_send_error() {
+        if refused {
             log!("peer {label}: {message}");
-            shared.report(StatusKind::SenderSendError, &topic, label, &message);
+            let kind = match err.is_unauthorized() {
+                true => StatusKind::PeerUnauthorized,
+                false => StatusKind::SenderSendError,
+            };
+            shared.report(kind, &topic, label, &message);
         }
         if report_down {
             self.reported_up = Some(false);

@@ -19,7 +19,7 @@ fn unsupported_version_is_rejected_while_another_connection_keeps_working() {
 
     let mut bad = rig.connect();
     // Body byte 0 is the kind, 1..5 the magic, 5 the version varint.
-    bad.send_raw(&patched_hello(5, 2));
+    bad.send_raw(&patched_hello(5, 3));
     assert_eq!(bad.recv(), Got::Reject(RejectReason::UnsupportedVersion));
     assert_eq!(bad.recv(), Got::Closed);
 
@@ -30,7 +30,7 @@ fn unsupported_version_is_rejected_while_another_connection_keeps_working() {
     let reports = rig.reports_of(StatusKind::PeerProtocolError);
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0].peer, bad.local_addr());
-    assert!(reports[0].message.contains("version 2"), "{reports:?}");
+    assert!(reports[0].message.contains("version 3"), "{reports:?}");
     assert_eq!(rig.stat(|s| &s.rejected), 1);
 }
 
@@ -119,8 +119,10 @@ fn connections_beyond_max_peers_are_refused_busy() {
     let mut first = rig.connect();
     first.handshake(1);
     let mut second = rig.connect();
+    second.send(&[hello(2)]);
     assert_eq!(second.recv(), Got::Reject(RejectReason::Busy));
     assert_eq!(second.recv(), Got::Closed);
+    assert_eq!(rig.reports_of(StatusKind::PeerLimited).len(), 1);
     first.send(&[data(1, b"x")]);
     assert_eq!(first.acks_until(1), [1]);
 }

@@ -2,6 +2,7 @@
 //! frames: a real `mio` listener, a hand-built `Shared` and an in-memory cursor store.
 
 mod alloc;
+mod auth;
 mod delivery;
 mod handshake;
 mod lifecycle;
@@ -15,7 +16,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use liner_core::frame::{
-    self, Data, Decoder, FLAG_AT_LEAST_ONCE, Frame, Hello, LEN_PREFIX, RejectReason,
+    self, Data, Decoder, FLAG_AT_LEAST_ONCE, Frame, Hello, LEN_PREFIX, NONCE_LEN, PROOF_LEN,
+    RejectReason,
 };
 
 use super::cursors::CursorStore;
@@ -236,7 +238,9 @@ enum Got {
     Welcome {
         listener: String,
         cursor: u64,
+        proof: Option<[u8; PROOF_LEN]>,
     },
+    Challenge([u8; NONCE_LEN]),
     Reject(RejectReason),
     Ack(u64),
     Pong(u64),
@@ -288,7 +292,9 @@ impl Peer {
                     Frame::Welcome(w) => Got::Welcome {
                         listener: w.listener_name.into(),
                         cursor: w.cursor,
+                        proof: w.proof,
                     },
+                    Frame::Challenge(nonce) => Got::Challenge(nonce),
                     Frame::Reject(reason) => Got::Reject(reason),
                     Frame::Ack(seq) => Got::Ack(seq),
                     Frame::Pong(nonce) => Got::Pong(nonce),
@@ -309,7 +315,9 @@ impl Peer {
     fn handshake(&mut self, ck: u64) -> u64 {
         self.send(&[hello(ck)]);
         match self.recv() {
-            Got::Welcome { listener, cursor } => {
+            Got::Welcome {
+                listener, cursor, ..
+            } => {
                 assert_eq!(listener, LISTENER_NAME);
                 cursor
             }
@@ -327,6 +335,19 @@ impl Peer {
                     assert_eq!(self.recv(), Got::Closed, "Bye is the last frame");
                     return acks;
                 }
+                other => panic!("expected Acks then the close, got {other:?} after {acks:?}"),
+            }
+        }
+    }
+
+    /// Reads Acks until the listener closes the connection (with or without Bye).
+    fn acks_until_closed_or_last(&mut self) -> Vec<u64> {
+        let mut acks = Vec::new();
+        loop {
+            match self.recv() {
+                Got::Ack(s) => acks.push(s),
+                Got::Bye => {}
+                Got::Closed => return acks,
                 other => panic!("expected Acks then the close, got {other:?} after {acks:?}"),
             }
         }
@@ -359,7 +380,7 @@ fn hello_to(listener: &'static str, ck: u64) -> Frame<'static> {
         sender_topic: "src",
         listener_name: listener,
         connection_key: ck,
-        auth: None,
+        nonce: [7; NONCE_LEN],
     })
 }
 

@@ -310,6 +310,7 @@ impl Side {
         self.send(&Frame::Welcome(Welcome {
             listener_name: listener,
             cursor,
+            proof: None,
         }));
     }
 
