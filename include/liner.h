@@ -91,6 +91,12 @@
 #define LNR_ERR_DUPLICATE_NAME 13
 
 /**
+ * The channel to a peer used up its sequence numbers (2^63, not reachable in practice);
+ * remove its Redis keys to start a new one.
+ */
+#define LNR_ERR_SEQ_EXHAUSTED 14
+
+/**
  * Status kind: an outbound connection to a peer completed its handshake.
  */
 #define LNR_PEER_CONNECTED 1
@@ -152,6 +158,20 @@
  * purpose by a queue limit or the retention sweep; `message` says how many.
  */
 #define LNR_PARKED_DROPPED 12
+
+/**
+ * Status kind (added by liner-broker): a handshake failed authentication (the shared
+ * secret, `lnr_config_set_secret` / `LINER_SECRET`), on either side; `peer` is the
+ * address. Nothing from that peer was delivered.
+ */
+#define LNR_PEER_UNAUTHORIZED 13
+
+/**
+ * Status kind (added by liner-broker): an inbound connection was refused or closed by a
+ * resource limit (per-source connections, handshake slots, max peers, a too slow frame);
+ * `message` says which.
+ */
+#define LNR_PEER_LIMITED 14
 
 /**
  * Most clients alive at once in one process: the slots of the static handle table.
@@ -861,12 +881,114 @@ bool lnr_config_set_max_parked_age_ms(uint64_t ms);
 uint64_t lnr_config_max_parked_age_ms(void);
 
 /**
- * Restores every process-wide setting above (including the maximum message size and the
- * compression threshold) to the library defaults. Always true.
+ * Restores every process-wide setting (including the maximum message size, the
+ * compression threshold and the shared secret) to the library defaults. Always true.
  *
  * Thread safety: any thread.
  */
 bool lnr_config_reset(void);
+
+/**
+ * Sets the shared secret (a NUL-terminated string of at least 16 bytes) that clients
+ * created afterwards prove to every peer and require from every peer (HMAC-SHA256 in the
+ * handshake; the secret never crosses the wire). NULL or "" clears it: clients then use
+ * `LINER_SECRET` from the environment if set, else no authentication (trusted networks
+ * only). A shorter secret is refused (false). Peers without the secret get nothing
+ * delivered and are reported with `LNR_PEER_UNAUTHORIZED`.
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `secret` is NULL or a NUL-terminated string valid for the call.
+ */
+bool lnr_config_set_secret(const char *secret);
+
+/**
+ * Whether clients created now get a secret set with `lnr_config_set_secret` (the
+ * environment's `LINER_SECRET` is not looked at here).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_has_secret(void);
+
+/**
+ * Most inbound connections still in the handshake, for clients created afterwards; at
+ * the limit the oldest of them is closed for a newcomer. 0 = library default (64).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_handshakes(size_t count);
+
+/**
+ * The value clients created now get (see `lnr_config_set_max_handshakes`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_max_handshakes(void);
+
+/**
+ * Most inbound connections in the handshake from one source address, for clients created
+ * afterwards; more are refused. 0 = library default (8).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_handshakes_per_source(size_t count);
+
+/**
+ * The value clients created now get (see `lnr_config_set_max_handshakes_per_source`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_max_handshakes_per_source(void);
+
+/**
+ * Most inbound connections from one source address (handshakes included), for clients
+ * created afterwards; more are refused. 0 = library default (64).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_conns_per_source(size_t count);
+
+/**
+ * The value clients created now get (see `lnr_config_set_max_conns_per_source`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_max_conns_per_source(void);
+
+/**
+ * Bytes all of a listener's frames larger than its receive buffer may hold at once, for
+ * clients created afterwards; a frame that does not fit waits (its connection is not
+ * read). 0 = automatic, the default: twice the largest message. Otherwise at least one
+ * message of the maximum size.
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_large_frame_budget(size_t bytes);
+
+/**
+ * The value clients created now get, 0 = automatic (see
+ * `lnr_config_set_large_frame_budget`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_large_frame_budget(void);
+
+/**
+ * Slowest average rate, in bytes per second, at which a frame that started arriving must
+ * keep coming (after a grace of the liveness timeout) before its connection is closed,
+ * for clients created afterwards. 0 = library default (16384).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_min_frame_rate(size_t bytes_per_second);
+
+/**
+ * The value clients created now get (see `lnr_config_set_min_frame_rate`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_min_frame_rate(void);
 
 #ifdef __cplusplus
 }  // extern "C"

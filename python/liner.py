@@ -70,6 +70,7 @@ LNR_ERR_STARTUP = 10
 LNR_ERR_BUSY = 11
 LNR_ERR_ABANDONED = 12
 LNR_ERR_DUPLICATE_NAME = 13
+LNR_ERR_SEQ_EXHAUSTED = 14
 
 # Kinds of the status callback.
 LNR_PEER_CONNECTED = 1
@@ -84,6 +85,8 @@ LNR_SENDER_BUSY = 9
 LNR_PEER_PROTOCOL_ERROR = 10
 LNR_FRAMES_ABANDONED = 11
 LNR_PARKED_DROPPED = 12
+LNR_PEER_UNAUTHORIZED = 13
+LNR_PEER_LIMITED = 14
 
 ERROR_NAMES = {v: k for k, v in globals().items() if k == "LNR_OK" or k.startswith("LNR_ERR_")}
 STATUS_NAMES = {
@@ -140,6 +143,8 @@ _PROTOTYPES = {
     "lnr_unique_name": (c_char_p, [_HANDLE]),
     "lnr_list_peers": (c_bool, [_HANDLE, c_char_p, PEER_CB, c_void_p]),
     "lnr_config_reset": (c_bool, []),
+    "lnr_config_set_secret": (c_bool, [c_char_p]),
+    "lnr_config_has_secret": (c_bool, []),
 }
 
 # The lnr_config_* settings (liner-broker additions) by name: lnr_config_set_<name>(value) and
@@ -157,7 +162,14 @@ _CONFIG_SETTINGS = {
     "retention_drops_parked": c_bool,
     "max_parked": c_uint64,
     "max_parked_age_ms": c_uint64,
+    "max_handshakes": c_size_t,
+    "max_handshakes_per_source": c_size_t,
+    "max_conns_per_source": c_size_t,
+    "large_frame_budget": c_size_t,
+    "min_frame_rate": c_size_t,
 }
+# Settings taking a string, each with a function of its own (set_secret).
+_STRING_SETTINGS = ("secret",)
 for _name, _ctype in _CONFIG_SETTINGS.items():
     _PROTOTYPES[f"lnr_config_set_{_name}"] = (c_bool, [_ctype])
     _PROTOTYPES[f"lnr_config_{_name}"] = (_ctype, [])
@@ -348,8 +360,11 @@ def config_set(name: str, value: Union[int, bool]) -> bool:
     ``redis_timeout_ms``, ``stop_timeout_ms``. Liveness, retention and parked queues
     (docs/operations.md): ``liveness_ttl_ms`` (0 refused), ``retention_s`` (0 keeps everything
     forever), ``retention_drops_parked`` (a bool), ``max_parked`` and ``max_parked_age_ms``
-    (0: no limit). An int outside the C type's range raises ``ValueError``, another type
-    ``TypeError``, an unknown name ``ValueError``."""
+    (0: no limit). Inbound limits (docs/operations.md, "Trust boundary"), 0 restoring the
+    default: ``max_handshakes``, ``max_handshakes_per_source``, ``max_conns_per_source``,
+    ``large_frame_budget`` (bytes; the default 0 is automatic) and ``min_frame_rate`` (bytes
+    per second). The shared secret has its own ``set_secret``. An int outside the C type's
+    range raises ``ValueError``, another type ``TypeError``, an unknown name ``ValueError``."""
     ctype = _config_type(name)
     if ctype is c_bool:
         if not isinstance(value, bool):
@@ -368,6 +383,23 @@ def config_get(name: str) -> Union[int, bool]:
     (``lnr_config_<name>``); see ``config_set``."""
     _config_type(name)
     return getattr(_loaded(), f"lnr_config_{name}")()
+
+
+def set_secret(secret: Optional[Union[str, bytes]]) -> bool:
+    """Sets the shared secret (at least 16 bytes, no NUL) that clients created afterwards
+    prove to their peers and require from them (``lnr_config_set_secret``); ``None`` or empty
+    clears it (clients then read ``LINER_SECRET`` from the environment). ``False`` when the
+    library refuses it (too short; it logs why). The secret cannot be read back."""
+    if isinstance(secret, str):
+        secret = secret.encode()
+    if secret is not None and b"\0" in secret:
+        raise ValueError("the secret must not contain a NUL byte")
+    return _loaded().lnr_config_set_secret(secret or None)
+
+
+def has_secret() -> bool:
+    """Whether a secret was set with ``set_secret`` (``lnr_config_has_secret``)."""
+    return _loaded().lnr_config_has_secret()
 
 
 def config_reset() -> bool:

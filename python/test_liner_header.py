@@ -118,8 +118,8 @@ class HeaderMatchesBinding(unittest.TestCase):
         }
         self.assertEqual(
             setters,
-            set(liner._CONFIG_SETTINGS),
-            "lnr_config_set_* of the header and config_set's names differ",
+            set(liner._CONFIG_SETTINGS) | set(liner._STRING_SETTINGS),
+            "lnr_config_set_* of the header and the binding's settings differ",
         )
 
     def test_constants_match_the_header(self) -> None:

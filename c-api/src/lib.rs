@@ -10,7 +10,8 @@
 //! handle table; `boundary` panic barrier and callback scopes; `error` last error;
 //! `text` strings; `lifecycle` create/run/stop/delete; `send` the message path; `admin`
 //! catalog and store calls; `addrs` names and addresses; `callbacks` receive and status
-//! shims; `settings` process-wide settings; `logline` the log sink.
+//! shims; `settings` process-wide settings; `trust` the shared secret and inbound limits;
+//! `logline` the log sink.
 
 // Modules import each other through `super::`, not `crate::`, so c-api/tests can compile
 // this source as a module of a test (see c-api/tests/alloc_free.rs).
@@ -31,6 +32,7 @@ mod admin;
 // Process-wide settings and the log sink.
 mod logline;
 mod settings;
+mod trust;
 // Internals.
 mod boundary;
 mod slots;

@@ -19,7 +19,7 @@ use super::boundary::guard;
 use super::logline::emit;
 
 /// A capacity of `Config`, in bytes or a count.
-struct SizeSetting {
+pub(crate) struct SizeSetting {
     value: AtomicUsize,
     field: fn(&mut Config) -> &mut usize,
 }
@@ -106,12 +106,40 @@ static MAX_PARKED_AGE: ExactSetting = ExactSetting {
     read: |c| u64::try_from(c.max_parked_age.as_millis()).unwrap_or(u64::MAX),
 };
 
-static SIZE_SETTINGS: [&SizeSetting; 4] = [
+static SIZE_SETTINGS: [&SizeSetting; 9] = [
     &MAX_MESSAGE_SIZE,
     &WINDOW_BYTES,
     &RECV_BUFFER_BYTES,
     &MAX_PEERS,
+    &MAX_HANDSHAKES,
+    &MAX_HANDSHAKES_PER_SOURCE,
+    &MAX_CONNS_PER_SOURCE,
+    &LARGE_FRAME_BUDGET,
+    &MIN_FRAME_RATE,
 ];
+/// Inbound limits (docs/operations.md, "Trust boundary"); their C functions are in `trust`.
+pub(crate) static MAX_HANDSHAKES: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.max_handshakes,
+};
+pub(crate) static MAX_HANDSHAKES_PER_SOURCE: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.max_handshakes_per_source,
+};
+pub(crate) static MAX_CONNS_PER_SOURCE: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.max_conns_per_source,
+};
+/// 0 is also the library default here: twice the largest frame.
+pub(crate) static LARGE_FRAME_BUDGET: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.large_frame_budget,
+};
+pub(crate) static MIN_FRAME_RATE: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.min_frame_rate,
+};
+
 static MILLIS_SETTINGS: [&MillisSetting; 5] = [
     &SEND_TIMEOUT,
     &CONNECT_TIMEOUT,
@@ -151,6 +179,7 @@ pub(crate) fn client_config() -> Config {
             (setting.apply)(&mut config, setting.value.load(Ordering::Relaxed));
         }
     }
+    config.secret = super::trust::secret();
     config
 }
 
@@ -174,7 +203,7 @@ fn acceptable(function: &'static str, apply: impl FnOnce(&mut Config)) -> bool {
 
 impl SizeSetting {
     /// Sets the value (0 = library default) if the resulting configuration is valid.
-    fn set(&'static self, function: &'static str, value: usize) -> bool {
+    pub(crate) fn set(&'static self, function: &'static str, value: usize) -> bool {
         guard(function, false, || {
             let effective = match value {
                 0 => *(self.field)(&mut Config::default()),
@@ -189,7 +218,7 @@ impl SizeSetting {
     }
 
     /// The value clients created now get.
-    fn get(&self) -> usize {
+    pub(crate) fn get(&self) -> usize {
         *(self.field)(&mut client_config())
     }
 }
@@ -542,8 +571,8 @@ pub extern "C" fn lnr_config_max_parked_age_ms() -> u64 {
     guard("lnr_config_max_parked_age_ms", 0, || MAX_PARKED_AGE.get())
 }
 
-/// Restores every process-wide setting above (including the maximum message size and the
-/// compression threshold) to the library defaults. Always true.
+/// Restores every process-wide setting (including the maximum message size, the
+/// compression threshold and the shared secret) to the library defaults. Always true.
 ///
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
@@ -558,6 +587,7 @@ pub extern "C" fn lnr_config_reset() -> bool {
         for setting in EXACT_SETTINGS {
             setting.reset();
         }
+        super::trust::forget_secret();
         COMPRESS_THRESHOLD.store(usize::MAX, Ordering::Relaxed);
         true
     })
