@@ -126,7 +126,7 @@ fn accept<S: CursorStore>(
         return Err(Closed);
     }
     let max_peers = ctx.shared.config.max_peers;
-    if ctx.hub.established() >= max_peers {
+    if ctx.hub.admission.established() >= max_peers {
         ctx.limited(
             &session.peer,
             &format!("already {max_peers} peers (max_peers)"),
@@ -150,7 +150,7 @@ fn accept<S: CursorStore>(
     ctx.shared
         .highest_inbound_key
         .fetch_max(ck, std::sync::atomic::Ordering::Relaxed);
-    ctx.hub.promote(session.source);
+    ctx.hub.admission.promote(session.source);
     session.open(ck, cursor, &ctx.shared.config);
     let welcome = acceptor.welcome(secret, name, cursor);
     let queued = session.outbox.push(&Frame::Welcome(welcome));

@@ -16,9 +16,8 @@
 //! waiting for large-frame budget that came free, is served again before the next wait
 //! (edge-triggered readiness would not repeat the event).
 
-use std::collections::HashMap;
 use std::io::{self, ErrorKind};
-use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +25,7 @@ use liner_core::frame::{Frame, RejectReason};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
+use super::admission::Admission;
 use super::conn::{InConn, Phase};
 use super::cursors::{CursorBook, CursorStore};
 use super::deliver::{self, Closed, Ctx, Drained, limited};
@@ -41,24 +41,12 @@ const SWEEP: Duration = Duration::from_millis(50);
 /// Readiness events taken per wait.
 const EVENTS: usize = 256;
 
-/// Connections from one source address.
-#[derive(Debug, Default, Clone, Copy)]
-struct SourceCount {
-    /// All of them, handshakes included.
-    total: usize,
-    /// Those still in the handshake.
-    handshakes: usize,
-}
-
 /// The connections of the listener thread and the cursors of every key seen this run.
 pub(super) struct Hub<S> {
     registry: mio::Registry,
     slots: Vec<Option<Box<InConn>>>,
-    /// Connections accepted and not yet closed (including one taken out to be served).
-    open: usize,
-    /// Of those, the ones still in the handshake.
-    handshaking: usize,
-    sources: HashMap<IpAddr, SourceCount>,
+    /// Counts of the open connections (including one taken out to be served).
+    pub admission: Admission,
     /// Memory for frames larger than the receive buffer, shared by all connections.
     pub budget: LargeBudget,
     book: CursorBook<S>,
@@ -97,19 +85,6 @@ impl<S: CursorStore> Hub<S> {
         Some(self.book.resume(ck, shared, peer))
     }
 
-    /// Connections past the handshake.
-    pub fn established(&self) -> usize {
-        self.open - self.handshaking
-    }
-
-    /// A connection from `source` completed its handshake: it leaves the handshake slots.
-    pub fn promote(&mut self, source: IpAddr) {
-        self.handshaking -= 1;
-        if let Some(count) = self.sources.get_mut(&source) {
-            count.handshakes -= 1;
-        }
-    }
-
     fn close(&mut self, index: usize, farewell: bool, shared: &Shared) {
         if let Some(conn) = self.slots[index].take() {
             self.retire(conn, farewell, shared);
@@ -126,7 +101,8 @@ impl<S: CursorStore> Hub<S> {
             rx,
         } = &mut *conn;
         rx.release(&mut self.budget);
-        self.forget(session.source, session.in_handshake());
+        self.admission
+            .forget(session.source, session.in_handshake());
         if let Phase::Open { ck, rx } = &mut session.phase {
             if let Some(seq) = rx.flush() {
                 deliver::ack(*ck, rx, seq, &mut session.outbox, shared);
@@ -139,30 +115,6 @@ impl<S: CursorStore> Hub<S> {
         let _ = session.outbox.flush(stream);
         let _ = stream.shutdown(Shutdown::Write);
         let _ = self.registry.deregister(stream);
-    }
-
-    /// Counts a new connection from `source` (in the handshake).
-    fn count(&mut self, source: IpAddr) {
-        self.open += 1;
-        self.handshaking += 1;
-        let count = self.sources.entry(source).or_default();
-        count.total += 1;
-        count.handshakes += 1;
-    }
-
-    /// Uncounts a closed connection from `source`.
-    fn forget(&mut self, source: IpAddr, in_handshake: bool) {
-        self.open -= 1;
-        if in_handshake {
-            self.handshaking -= 1;
-        }
-        if let Some(count) = self.sources.get_mut(&source) {
-            count.total -= 1;
-            count.handshakes -= usize::from(in_handshake);
-            if count.total == 0 {
-                self.sources.remove(&source);
-            }
-        }
     }
 
     /// The slot of the connection longest in the handshake.
@@ -211,9 +163,7 @@ impl<S: CursorStore> Listener<S> {
             hub: Hub {
                 registry,
                 slots: Vec::with_capacity(max_peers),
-                open: 0,
-                handshaking: 0,
-                sources: HashMap::new(),
+                admission: Admission::default(),
                 budget,
                 book: CursorBook::new(store),
             },
@@ -326,21 +276,7 @@ impl<S: CursorStore> Listener<S> {
         let peer = addr.to_string();
         let config = &self.shared.config;
         let source = addr.ip();
-        let count = self.hub.sources.get(&source).copied().unwrap_or_default();
-        let refusal = if count.total >= config.max_conns_per_source {
-            Some(format!(
-                "already {} connections from {source} (max_conns_per_source)",
-                count.total
-            ))
-        } else if count.handshakes >= config.max_handshakes_per_source {
-            Some(format!(
-                "already {} handshakes from {source} (max_handshakes_per_source)",
-                count.handshakes
-            ))
-        } else {
-            None
-        };
-        if let Some(why) = refusal {
+        if let Some(why) = self.hub.admission.refusal(source, config) {
             limited(&self.shared, &peer, &why);
             let mut outbox = Outbox::new();
             outbox.push(&Frame::Reject(RejectReason::Busy));
@@ -348,7 +284,7 @@ impl<S: CursorStore> Listener<S> {
             let _ = stream.shutdown(Shutdown::Write);
             return;
         }
-        if self.hub.handshaking >= config.max_handshakes
+        if self.hub.admission.handshakes_full(config)
             && let Some(oldest) = self.hub.oldest_handshake()
         {
             if let Some(conn) = &self.hub.slots[oldest] {
@@ -380,7 +316,7 @@ impl<S: CursorStore> Listener<S> {
         }
         let conn = InConn::new(stream, peer, source, &self.shared.config, Instant::now());
         self.hub.slots[index] = Some(Box::new(conn));
-        self.hub.count(source);
+        self.hub.admission.admit(source);
     }
 
     /// Closes connections that missed the handshake deadline or went silent.

@@ -2,18 +2,21 @@
 //! hands every new Data frame to the receive callback and answers with cumulative Acks.
 //!
 //! One thread serves every inbound connection through one edge-triggered `mio::Poll`. Per
-//! connection a receive buffer of `Config::recv_buffer_bytes` is allocated once at accept;
+//! connection a receive buffer of `Config::recv_buffer_bytes` is allocated once, when the
+//! handshake is done (before, a buffer of one handshake frame);
 //! the socket is read straight into it and payloads reach the callback borrowed from it.
 //! Steady-state delivery allocates nothing and takes no lock per message: topic names are
 //! cached per connection, counters are summed per read burst, and one Ack plus one cursor
 //! hand-off to the store worker is made per read burst (or every `ack_batch` frames).
 //!
-//! Files: [`listener`] the event loop (accept, dispatch, timers, shutdown); [`conn`] one
-//! connection; [`deliver`] the read → decode → callback → ack burst; [`handshake`] Hello
-//! → Welcome/Reject; [`large`] the slow path for frames bigger than the receive buffer;
-//! [`outbox`] the control frames owed to the peer; [`cursors`] last delivered seq per
+//! Files: [`listener`] the event loop (accept, dispatch, timers, shutdown); [`admission`]
+//! the connection counts and limits; [`conn`] one connection; [`deliver`] the read →
+//! decode → callback → ack burst; [`handshake`] Hello (→ Challenge → Proof) →
+//! Welcome/Reject; [`large`] the slow path for frames bigger than the receive buffer and
+//! the budget they share; [`outbox`] the control frames owed to the peer; [`cursors`] last delivered seq per
 //! connection key, loaded from and saved to the store.
 
+mod admission;
 mod conn;
 mod cursors;
 mod deliver;
