@@ -23,6 +23,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::ack::MAX_SEQ;
 use crate::frame::{Frame, Hello, NONCE_LEN, PROOF_LEN, RejectReason, Welcome};
 
 /// A fresh random value per connection and side.
@@ -49,6 +50,9 @@ pub enum HandshakeError {
     WrongListener,
     /// A frame that has no place at this point of the handshake.
     Unexpected,
+    /// The Welcome's cursor is above [`MAX_SEQ`](crate::ack::MAX_SEQ): no honest listener
+    /// says so, and resuming there would leave the channel no seq to use.
+    CursorOutOfRange,
 }
 
 impl core::fmt::Display for HandshakeError {
@@ -58,6 +62,7 @@ impl core::fmt::Display for HandshakeError {
             Self::Unauthorized => f.write_str("the peer did not prove knowledge of the secret"),
             Self::WrongListener => f.write_str("another listener answered"),
             Self::Unexpected => f.write_str("frame out of place in the handshake"),
+            Self::CursorOutOfRange => f.write_str("Welcome cursor above the highest seq"),
         }
     }
 }
@@ -208,6 +213,9 @@ impl Connector {
             (Frame::Welcome(welcome), transcript) => {
                 if welcome.listener_name != hello.listener_name {
                     return Err(HandshakeError::WrongListener);
+                }
+                if welcome.cursor > MAX_SEQ {
+                    return Err(HandshakeError::CursorOutOfRange);
                 }
                 if let Some(secret) = secret {
                     // No Challenge means an acceptor without the secret (or an impostor).

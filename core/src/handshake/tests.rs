@@ -240,3 +240,18 @@ fn frames_out_of_place_are_refused() {
         Err(HandshakeError::Unexpected)
     );
 }
+
+#[test]
+fn a_welcome_cursor_past_max_seq_is_refused() {
+    let hello = hello(CONNECTOR_NONCE);
+    let mut connector = Connector::new(CONNECTOR_NONCE);
+    let welcome = Frame::Welcome(Welcome {
+        listener_name: "b",
+        cursor: crate::ack::MAX_SEQ + 1,
+        proof: None,
+    });
+    assert_eq!(
+        connector.on_frame(&hello, None, &welcome),
+        Err(HandshakeError::CursorOutOfRange)
+    );
+}

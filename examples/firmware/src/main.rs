@@ -1,13 +1,16 @@
 //! Firmware-style use of liner-core on a Cortex-M4F, with static buffers only.
 //!
-//! Both ends of one liner channel run in the same main loop, joined by an in-memory "wire":
-//! the sender numbers sensor samples ([`SeqCounter`]), keeps them in its transmit window
-//! ([`TxWindow`]) and picks a destination per sample from its route table ([`RouteTable`]);
-//! the receiver frames the bytes ([`Decoder`]), drops duplicates and decides when an Ack is
-//! due ([`RxCursor`]); the Ack travels back encoded ([`frame::encode`]) and parsed
-//! ([`frame::parse_frame`]) and frees the window. A real board would put a UART or a TCP
-//! stack where the wire is. Every result ends in `black_box` so the optimiser keeps the work
-//! that `ci/size-report` measures.
+//! Both ends of one liner channel run in the same main loop, joined by an in-memory "wire".
+//! They first run the authenticated handshake of wire protocol v2 ([`Connector`] and
+//! [`Acceptor`]: Hello, Challenge, Proof, Welcome, both sides proving the pre-shared secret).
+//! Then the sender numbers sensor samples ([`SeqCounter`]), keeps them in its transmit
+//! window ([`TxWindow`]) and picks a destination per sample from its route table
+//! ([`RouteTable`]); the receiver frames the bytes ([`Decoder`]), drops duplicates, refuses
+//! out-of-range seqs and decides when an Ack is due ([`RxCursor`]); the Ack travels back
+//! encoded ([`frame::encode`]) and parsed ([`frame::parse_frame`]) and frees the window. A
+//! real board would put a UART or a TCP stack where the wire is, and take the handshake
+//! nonces from its hardware random number generator. Every result ends in `black_box` so
+//! the optimiser keeps the work that `ci/size-report` measures.
 #![no_std]
 #![no_main]
 
@@ -16,8 +19,9 @@ use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use cortex_m as _;
 use cortex_m_rt::entry;
-use liner_core::ack::{Accept, AckPolicy, RxCursor, SeqCounter, TxWindow};
-use liner_core::frame::{self, Decoder, FLAG_AT_LEAST_ONCE, Frame, Hello, Welcome};
+use liner_core::ack::{AckPolicy, RxCursor, SeqCheck, SeqCounter, TxWindow};
+use liner_core::frame::{self, Decoder, FLAG_AT_LEAST_ONCE, Frame};
+use liner_core::handshake::{Acceptor, AcceptorStep, Connector, ConnectorStep, Nonce};
 use liner_core::route::RouteTable;
 use panic_halt as _;
 
@@ -26,6 +30,9 @@ const SENSOR_TOPIC: &str = "sensors";
 const GATEWAY_NAME: &str = "gateway";
 const CONNECTION_KEY: u64 = 42;
 const TOPIC_KEY: u64 = 3;
+/// Pre-shared secret of both ends (at least 16 bytes; a real board keeps it out of the
+/// firmware image, e.g. in a protected flash page).
+const SECRET: &[u8] = b"example secret, not for production";
 /// Largest body the receiver accepts; samples are far smaller.
 const MAX_BODY_LEN: usize = 256;
 /// Ack every 8 samples or after 5 ms, whichever comes first.
@@ -40,45 +47,73 @@ struct Channel {
     window: TxWindow<&'static mut [u8]>,
     decoder: Decoder<&'static mut [u8]>,
     cursor: RxCursor,
-    /// Scratch for control frames (Hello, Welcome, Ack) on their way across the wire.
+    /// Scratch for control frames (Hello, Challenge, Proof, Welcome, Ack) on their way
+    /// across the wire.
     control: &'static mut [u8],
 }
 
 impl Channel {
-    /// Hello → Welcome: the sender learns the receiver's cursor and resumes above it.
-    fn handshake(&mut self) {
-        let hello = Frame::Hello(Hello {
-            sender_name: NODE_NAME,
-            sender_topic: SENSOR_TOPIC,
-            listener_name: GATEWAY_NAME,
-            connection_key: CONNECTION_KEY,
-            auth: None,
-        });
-        if let Ok(len) = frame::encode(&hello, self.control) {
-            self.decoder.feed(&self.control[..len]);
-        }
-        let accepted = matches!(self.decoder.next_frame(), Ok(Some(Frame::Hello(h)))
-            if h.connection_key == CONNECTION_KEY);
-        if !accepted {
-            return;
-        }
-        let welcome = Frame::Welcome(Welcome {
-            listener_name: GATEWAY_NAME,
-            cursor: self.cursor.cursor(),
-        });
-        let Ok(len) = frame::encode(&welcome, self.control) else {
-            return;
+    /// Hello → Challenge → Proof → Welcome: each end proves the secret, and the sender
+    /// learns the receiver's cursor and resumes above it. Returns whether the channel opened.
+    /// The nonces must be fresh and random for every connection.
+    fn handshake(&mut self, connector_nonce: Nonce, acceptor_nonce: Nonce) -> bool {
+        let mut connector = Connector::new(connector_nonce);
+        let hello = connector.hello(NODE_NAME, SENSOR_TOPIC, GATEWAY_NAME, CONNECTION_KEY);
+
+        // Receiver: decodes the Hello and challenges the sender.
+        let Ok(len) = frame::encode(&Frame::Hello(hello), self.control) else {
+            return false;
         };
-        if let Ok(Some((Frame::Welcome(w), _))) = frame::parse_frame(&self.control[..len]) {
-            let own_tail = self.seqs.tail();
-            self.seqs.resume(own_tail, w.cursor);
+        self.decoder.feed(&self.control[..len]);
+        let (acceptor, step) = match self.decoder.next_frame() {
+            Ok(Some(Frame::Hello(h))) if h.listener_name == GATEWAY_NAME => {
+                Acceptor::on_hello(Some(SECRET), &h, acceptor_nonce)
+            }
+            _ => return false,
+        };
+        let AcceptorStep::Challenge(nonce) = step else {
+            return false;
+        };
+
+        // Sender: answers the Challenge with its proof.
+        let Some(challenge) = cross(self.control, &Frame::Challenge(nonce)) else {
+            return false;
+        };
+        let Ok(ConnectorStep::Send(proof)) = connector.on_frame(&hello, Some(SECRET), &challenge)
+        else {
+            return false;
+        };
+
+        // Receiver: checks the proof (a wrong one is answered with Reject(Unauthorized)).
+        let Some(proof) = cross(self.control, &proof) else {
+            return false;
+        };
+        if acceptor.on_proof(SECRET, &proof).is_err() {
+            return false;
+        }
+
+        // Sender: checks the receiver's proof in the Welcome, then resumes at its cursor.
+        let welcome = acceptor.welcome(Some(SECRET), GATEWAY_NAME, self.cursor.cursor());
+        let Some(welcome) = cross(self.control, &Frame::Welcome(welcome)) else {
+            return false;
+        };
+        match connector.on_frame(&hello, Some(SECRET), &welcome) {
+            Ok(ConnectorStep::Established { cursor }) => {
+                let own_tail = self.seqs.tail();
+                self.seqs.resume(own_tail, cursor);
+                true
+            }
+            _ => false,
         }
     }
 
     /// Queues one sample for `to`; returns false when the window is full (sample dropped).
     fn send(&mut self, sample: &[u8], to: Option<SocketAddr>) -> bool {
         black_box(to);
-        let seq = self.seqs.allocate();
+        // Seqs end at MAX_SEQ: an exhausted counter numbers no more frames.
+        let Some(seq) = self.seqs.allocate() else {
+            return false;
+        };
         self.window
             .push_data(seq, TOPIC_KEY, FLAG_AT_LEAST_ONCE, sample)
             .is_ok()
@@ -94,8 +129,14 @@ impl Channel {
     fn receive(&mut self, now_ms: u64) -> u32 {
         let mut delivered = 0;
         while let Ok(Some(Frame::Data(data))) = self.decoder.next_frame() {
-            if self.cursor.accept(data.seq, now_ms) == Accept::New {
-                delivered += data.payload.iter().map(|&b| u32::from(b)).sum::<u32>();
+            match self.cursor.check(data.seq) {
+                SeqCheck::New => {
+                    delivered += data.payload.iter().map(|&b| u32::from(b)).sum::<u32>();
+                    self.cursor.accept(data.seq, now_ms);
+                }
+                SeqCheck::Duplicate => {}
+                // A protocol error: a real receiver closes the connection, acking none of it.
+                SeqCheck::OutOfRange => break,
             }
         }
         delivered
@@ -114,6 +155,15 @@ impl Channel {
             Ok(Some((Frame::Ack(acked), _))) => self.window.ack(acked),
             _ => 0,
         }
+    }
+}
+
+/// Encodes `frame` into `scratch` and decodes it back: one trip across the wire.
+fn cross<'s>(scratch: &'s mut [u8], frame: &Frame<'_>) -> Option<Frame<'s>> {
+    let len = frame::encode(frame, scratch).ok()?;
+    match frame::parse_frame(&scratch[..len]) {
+        Ok(Some((frame, _))) => Some(frame),
+        _ => None,
     }
 }
 
@@ -139,7 +189,10 @@ fn main() -> ! {
         cursor: RxCursor::new(0, ACK_POLICY),
         control: CONTROL,
     };
-    channel.handshake();
+    // Stand-ins for two reads of the board's random number generator.
+    let connector_nonce: Nonce = black_box([0x5a; 16]);
+    let acceptor_nonce: Nonce = black_box([0xa5; 16]);
+    black_box(channel.handshake(connector_nonce, acceptor_nonce));
 
     // Stand-in for a SysTick millisecond counter and an ADC reading.
     let mut now_ms: u64 = 0;

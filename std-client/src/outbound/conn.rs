@@ -337,6 +337,7 @@ fn handshake_step(
             ),
             HandshakeError::WrongListener => ConnError::WrongListener(String::new()),
             HandshakeError::Unexpected => ConnError::Unexpected("frame during the handshake"),
+            HandshakeError::CursorOutOfRange => ConnError::Unexpected("Welcome cursor past 2^63"),
         })
 }
 

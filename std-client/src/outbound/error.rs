@@ -66,11 +66,20 @@ impl fmt::Display for ConnError {
             ConnError::Bye => f.write_str("peer closed the connection (Bye)"),
             ConnError::Dead => f.write_str("peer silent for the liveness timeout"),
             ConnError::Moved => f.write_str("peer moved to another address"),
+            ConnError::Rejected(RejectReason::UnsupportedVersion) => f.write_str(
+                "handshake rejected: the listener speaks another wire protocol version \
+                 (upgrade the older side)",
+            ),
             ConnError::Rejected(reason) => write!(f, "handshake rejected: {reason}"),
             ConnError::Unauthorized(why) => write!(f, "authentication failed: {why}"),
             ConnError::WrongListener(found) => {
                 write!(f, "another listener ('{found}') answers at this address")
             }
+            ConnError::Protocol(DecodeError::UnsupportedVersion(v)) => write!(
+                f,
+                "the listener speaks wire protocol version {v}, this client {}",
+                liner_core::frame::PROTOCOL_VERSION
+            ),
             ConnError::Protocol(e) => write!(f, "protocol error: {e}"),
             ConnError::Unexpected(what) => write!(f, "protocol error: unexpected {what}"),
         }
