@@ -4,10 +4,11 @@
 #   c_redis_start            start a private redis-server on a free loopback port (never 6379),
 #                            prove it is ours (INFO reports our PID), export LINER_REDIS_URL,
 #                            and stop it by PID when the script exits
-#   c_build_lib TARGET PROFILE
+#   c_build_lib TARGET PROFILE [CARGO_FEATURE_ARGS...]
 #                            build libliner_broker.{so,a} for TARGET ("host" or a triple) with
-#                            cargo PROFILE; sets C_LIB_DIR (absolute) and C_NATIVE_LIBS (what
-#                            rustc prints with --print native-static-libs)
+#                            cargo PROFILE (and e.g. --no-default-features); sets C_LIB_DIR
+#                            (absolute) and C_NATIVE_LIBS (what rustc prints with
+#                            --print native-static-libs)
 #   C_TARGET_DIR             absolute cargo target directory (${CARGO_TARGET_DIR:-target})
 #   C_CROSS_CC[triple], C_QEMU[triple]   cross compiler and qemu-user runner per ARM target
 
@@ -89,7 +90,11 @@ c_redis_start() {
 # native-static-libs` (the only way to ask rustc what the static library needs) and keeps the
 # answer next to the artifacts, because rustc prints nothing when cargo had nothing to rebuild.
 c_build_lib() {
-    local target="$1" profile="$2" triple_args=() out_dir log libs_file
+    local target="$1" profile="$2" triple_args=() out_dir log libs_file variant
+    shift 2
+    local feature_args=("$@")
+    # The native libraries are kept per feature set: they may differ between builds.
+    variant="$(printf '%s' "${feature_args[*]}" | tr -c 'a-zA-Z0-9' '-' | sed 's/^-*//')"
     if [ "$target" = host ]; then
         out_dir="$C_TARGET_DIR/$profile"
     else
@@ -99,14 +104,14 @@ c_build_lib() {
     C_LIB_DIR="$out_dir"
     C_NATIVE_LIBS=""
     if [ "$target" = host ] && [ "$profile" = release ]; then
-        ci_run cargo build --release -p liner-broker-c \
+        ci_run cargo build --release -p liner-broker-c "${feature_args[@]}" \
             || ci_die "building liner-broker-c (host, release) failed"
     else
-        libs_file="$out_dir/libliner_broker.native-static-libs"
+        libs_file="$out_dir/libliner_broker${variant:+-$variant}.native-static-libs"
         log="$(mktemp)"
         c_rustc_print() {
             ci_run cargo rustc --profile "$profile" -p liner-broker-c "${triple_args[@]}" \
-                -- --print native-static-libs 2>"$log"
+                "${feature_args[@]}" -- --print native-static-libs 2>"$log"
         }
         c_rustc_print || { cat "$log" >&2; ci_die "building liner-broker-c ($target, $profile) failed"; }
         if ! grep -q '^note: native-static-libs: ' "$log" && [ ! -s "$libs_file" ]; then

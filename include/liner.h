@@ -634,6 +634,22 @@ bool lnr_pending_by_peer(lnr_hClient h, lnr_pending_cb callback, lnr_uData user_
 bool lnr_set_log_cb(lnr_log_cb callback, lnr_uData user_data);
 
 /**
+ * Sets the CA file (PEM; a NUL-terminated UTF-8 path) that the Redis server's certificate
+ * must be signed by, for clients created afterwards with a `rediss://` URL: it replaces the
+ * system's trust store (for a private CA). NULL or "" clears it: clients then use the file
+ * named by `LINER_REDIS_CA_FILE` if set, else the system's trust store. The file is read
+ * when a client is created; a missing or unusable file makes that fail with `LNR_ERR_STORE`
+ * and a message naming it. Ignored for `redis://` and unix-socket URLs. docs/operations.md,
+ * "TLS".
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string valid for the call.
+ */
+bool lnr_config_set_redis_ca_file(const char *path);
+
+/**
  * Sets the largest payload, process-wide: `lnr_send_*` refuses bigger payloads from now on
  * (`LNR_ERR_INVALID_ARG`), and clients created afterwards also accept at most this much
  * from the wire. 0 and values above 2 GiB are refused (false). Default: 64 MiB.
@@ -882,7 +898,8 @@ uint64_t lnr_config_max_parked_age_ms(void);
 
 /**
  * Restores every process-wide setting (including the maximum message size, the
- * compression threshold and the shared secret) to the library defaults. Always true.
+ * compression threshold, the shared secret and the Redis CA file) to the library
+ * defaults. Always true.
  *
  * Thread safety: any thread.
  */

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import os
 import sys
 import threading
 import traceback
@@ -168,8 +169,13 @@ _CONFIG_SETTINGS = {
     "large_frame_budget": c_size_t,
     "min_frame_rate": c_size_t,
 }
-# Settings taking a string, each with a function of its own (set_secret).
-_STRING_SETTINGS = ("secret",)
+# Settings taking a file path (str, bytes or os.PathLike; None or "" clears), set through
+# config_set and not readable back.
+_PATH_SETTINGS = ("redis_ca_file",)
+# Settings taking a string: the secret with a function of its own (set_secret), the paths.
+_STRING_SETTINGS = ("secret",) + _PATH_SETTINGS
+for _name in _PATH_SETTINGS:
+    _PROTOTYPES[f"lnr_config_set_{_name}"] = (c_bool, [c_char_p])
 for _name, _ctype in _CONFIG_SETTINGS.items():
     _PROTOTYPES[f"lnr_config_set_{_name}"] = (c_bool, [_ctype])
     _PROTOTYPES[f"lnr_config_{_name}"] = (_ctype, [])
@@ -346,11 +352,20 @@ def _config_type(name: str):
     try:
         return _CONFIG_SETTINGS[name]
     except KeyError:
-        known = ", ".join(_CONFIG_SETTINGS)
+        known = ", ".join([*_CONFIG_SETTINGS, *_PATH_SETTINGS])
         raise ValueError(f"no liner setting {name!r}; the settings are: {known}") from None
 
 
-def config_set(name: str, value: Union[int, bool]) -> bool:
+def _set_path(name: str, value: "Union[str, bytes, os.PathLike, None]") -> bool:
+    if value is not None and not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} takes a path or None, not {type(value).__name__}")
+    path = None if value is None else os.fsencode(value)
+    if path is not None and b"\0" in path:
+        raise ValueError(f"the {name} path must not contain a NUL byte")
+    return getattr(_loaded(), f"lnr_config_set_{name}")(path or None)
+
+
+def config_set(name: str, value: "Union[int, bool, str, os.PathLike, None]") -> bool:
     """Sets the process-wide setting ``name`` for clients created afterwards
     (``lnr_config_set_<name>``, docs/c-api.md, "Capacities"); ``False`` when the library
     refuses the value (it logs why) and the setting is unchanged.
@@ -363,8 +378,13 @@ def config_set(name: str, value: Union[int, bool]) -> bool:
     (0: no limit). Inbound limits (docs/operations.md, "Trust boundary"), 0 restoring the
     default: ``max_handshakes``, ``max_handshakes_per_source``, ``max_conns_per_source``,
     ``large_frame_budget`` (bytes; the default 0 is automatic) and ``min_frame_rate`` (bytes
-    per second). The shared secret has its own ``set_secret``. An int outside the C type's
-    range raises ``ValueError``, another type ``TypeError``, an unknown name ``ValueError``."""
+    per second). ``redis_ca_file``: the CA file (PEM) a ``rediss://`` server's certificate
+    must be signed by (a path; ``None`` or ``""`` clears it, and ``LINER_REDIS_CA_FILE`` then
+    applies; it cannot be read back). The shared secret has its own ``set_secret``. An int
+    outside the C type's range raises ``ValueError``, another type ``TypeError``, an unknown
+    name ``ValueError``."""
+    if name in _PATH_SETTINGS:
+        return _set_path(name, value)
     ctype = _config_type(name)
     if ctype is c_bool:
         if not isinstance(value, bool):
@@ -380,7 +400,10 @@ def config_set(name: str, value: Union[int, bool]) -> bool:
 
 def config_get(name: str) -> Union[int, bool]:
     """The value of the process-wide setting ``name`` that clients created now get
-    (``lnr_config_<name>``); see ``config_set``."""
+    (``lnr_config_<name>``); see ``config_set``. A path setting cannot be read back
+    (``ValueError``)."""
+    if name in _PATH_SETTINGS:
+        raise ValueError(f"{name} can be set, not read back")
     _config_type(name)
     return getattr(_loaded(), f"lnr_config_{name}")()
 

@@ -11,7 +11,7 @@
 //! `text` strings; `lifecycle` create/run/stop/delete; `send` the message path; `admin`
 //! catalog and store calls; `addrs` names and addresses; `callbacks` receive and status
 //! shims; `settings` process-wide settings; `trust` the shared secret and inbound limits;
-//! `logline` the log sink.
+//! `redis_ca` the CA file for `rediss://`; `logline` the log sink.
 
 // Modules import each other through `super::`, not `crate::`, so c-api/tests can compile
 // this source as a module of a test (see c-api/tests/alloc_free.rs).
@@ -31,6 +31,7 @@ mod addrs;
 mod admin;
 // Process-wide settings and the log sink.
 mod logline;
+mod redis_ca;
 mod settings;
 mod trust;
 // Internals.

@@ -180,6 +180,7 @@ pub(crate) fn client_config() -> Config {
         }
     }
     config.secret = super::trust::secret();
+    config.redis_ca_file = super::redis_ca::ca_file();
     config
 }
 
@@ -572,7 +573,8 @@ pub extern "C" fn lnr_config_max_parked_age_ms() -> u64 {
 }
 
 /// Restores every process-wide setting (including the maximum message size, the
-/// compression threshold and the shared secret) to the library defaults. Always true.
+/// compression threshold, the shared secret and the Redis CA file) to the library
+/// defaults. Always true.
 ///
 /// Thread safety: any thread.
 #[unsafe(no_mangle)]
@@ -588,6 +590,7 @@ pub extern "C" fn lnr_config_reset() -> bool {
             setting.reset();
         }
         super::trust::forget_secret();
+        super::redis_ca::forget_ca_file();
         COMPRESS_THRESHOLD.store(usize::MAX, Ordering::Relaxed);
         true
     })

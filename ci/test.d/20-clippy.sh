@@ -11,3 +11,5 @@ mapfile -t packages < <(cargo metadata --no-deps --format-version 1 \
 for package in "${packages[@]}"; do
     ci_run cargo clippy -p "$package" --all-targets -- -D warnings
 done
+# The std client without its default feature `tls` (the board build of the C library).
+ci_run cargo clippy -p liner-broker --no-default-features --all-targets -- -D warnings

@@ -1,5 +1,6 @@
 # Host tests of the whole workspace: unit, property and integration tests (nextest when it is
-# installed, cargo test otherwise) plus doctests (nextest does not run those).
+# installed, cargo test otherwise) plus doctests (nextest does not run those), and the std
+# client's unit tests without its default feature `tls`.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 set -euo pipefail
 
@@ -13,3 +14,4 @@ else
     ci_note "cargo-nextest not installed: using cargo test"
     ci_run cargo test --workspace
 fi
+ci_run cargo test -p liner-broker --no-default-features --lib

@@ -20,9 +20,11 @@ pub mod keys;
 mod link;
 mod liveness;
 mod peers;
+mod redact;
 mod retention;
 mod scan;
 mod subscriber;
+mod tls;
 
 pub use backlog::PeerBacklog;
 pub use catalog::ListenerHint;
@@ -32,6 +34,7 @@ pub use events::{PeerEvent, PeerEventKind};
 pub use liveness::{Heartbeat, RowLiveness, TopicLiveness};
 pub use peers::PeerInfo;
 pub use subscriber::{EventNote, EventSubscriber};
+pub use tls::CA_FILE_ENV;
 
 use endpoint::Endpoint;
 use link::Link;
@@ -46,11 +49,22 @@ pub struct Store {
 impl Store {
     /// Connects to `url` and checks the server is Redis 6.2 or newer.
     ///
-    /// Accepts `redis://[user:password@]host[:port][/db]` and unix sockets
-    /// (`redis+unix:///path/redis.sock`, `unix:///path/redis.sock?db=N`). Fails within
-    /// `timeouts.connect` (plus DNS) when the server is down.
+    /// Accepts `redis://[user:password@]host[:port][/db]`, the same with `rediss://` for TLS
+    /// (trusting the CA file named by [`CA_FILE_ENV`] if set, else the system's trust store)
+    /// and unix sockets (`redis+unix:///path/redis.sock`, `unix:///path/redis.sock?db=N`).
+    /// Fails within `timeouts.connect` (plus DNS) when the server is down.
     pub fn connect(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
-        Self::open(Endpoint::parse(url, timeouts)?)
+        Self::connect_with_ca_file(url, timeouts, None)
+    }
+
+    /// [`Store::connect`], trusting the CA certificates (PEM) in `ca_file` for a `rediss://`
+    /// URL; `None` falls back to [`CA_FILE_ENV`]. Ignored for other URLs.
+    pub fn connect_with_ca_file(
+        url: &str,
+        timeouts: StoreTimeouts,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, StoreError> {
+        Self::open(Endpoint::parse(url, timeouts, ca_file)?)
     }
 
     fn open(endpoint: Endpoint) -> Result<Self, StoreError> {
@@ -88,7 +102,7 @@ impl Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("addr", self.link.endpoint().addr())
+            .field("addr", &self.link.endpoint().addr().to_string())
             .field("db", &self.db())
             .finish_non_exhaustive()
     }

@@ -1,8 +1,8 @@
 /*
  * Handle safety and argument checking of the C API: NULL, forged, stale and double-deleted
  * handles; NULL, empty and invalid creation arguments; bad and unreachable Redis URLs; the
- * backends that do not exist; a full handle table; the process-wide settings and the log
- * callback.
+ * backends that do not exist; a full handle table; the process-wide settings (the CA file
+ * for rediss:// included) and the log callback.
  *
  * Run: build/test_handles redis://127.0.0.1:PORT/   (or set LINER_REDIS_URL)
  */
@@ -187,6 +187,39 @@ static void check_liveness_and_retention_settings(void)
     CHECK(lnr_config_max_parked() == 0 && lnr_config_max_parked_age_ms() == 0);
 }
 
+static atomic_int ca_file_named;
+
+static void on_ca_log(const char *message, lnr_uData user_data)
+{
+    if (strstr(message, (const char *)user_data) != NULL) {
+        atomic_store(&ca_file_named, 1);
+    }
+}
+
+/* Whether creating a rediss:// client now fails naming `path` (the CA file it could not
+   read; nothing listens on port 1, so without that file the failure names no path). */
+static bool ca_file_is_used(const char *path)
+{
+    atomic_store(&ca_file_named, 0);
+    CHECK(lnr_set_log_cb(on_ca_log, (lnr_uData)path));
+    CHECK(lnr_new_client_redis("n", "t", "127.0.0.1:0", "rediss://127.0.0.1:1/") == NULL);
+    CHECK(lnr_set_log_cb(NULL, NULL));
+    return atomic_load(&ca_file_named) != 0;
+}
+
+/* The CA file for rediss:// URLs: set, cleared with NULL or "", reset. */
+static void check_redis_ca_file(void)
+{
+    const char *missing = "/nonexistent/liner-test-ca.pem";
+    CHECK(!ca_file_is_used(missing));
+    CHECK(lnr_config_set_redis_ca_file(missing) && ca_file_is_used(missing));
+    CHECK(lnr_config_set_redis_ca_file(NULL) && !ca_file_is_used(missing));
+    CHECK(lnr_config_set_redis_ca_file(missing) && lnr_config_set_redis_ca_file(""));
+    CHECK(!ca_file_is_used(missing));
+    CHECK(lnr_config_set_redis_ca_file(missing) && lnr_config_reset());
+    CHECK(!ca_file_is_used(missing));
+}
+
 /* Fills the table: exactly `free_slots` creations succeed, the next one fails. */
 static void check_table_capacity(const char *url, int free_slots)
 {
@@ -216,6 +249,7 @@ int main(int argc, char **argv)
     check_log_callback();
     check_settings();
     check_liveness_and_retention_settings();
+    check_redis_ca_file();
 
     unique_name(name, sizeof name, "handles");
     unique_name(topic, sizeof topic, "handles.topic");

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The Python binding's own contract, call by call: constructor failures raise LinerError
 with the library's reason, each documented error code comes back through last_error_code,
-payload types, limits, log and status callbacks, addresses, close and the context manager."""
+payload types, limits, the Redis CA file setting, log and status callbacks, addresses, close
+and the context manager."""
 
 import threading
+from pathlib import Path
 
 from _support import Inbox, Scenario, check, liner, main
 
@@ -57,6 +59,42 @@ def limits() -> None:
     check(liner.get_max_send_queue() == 2 * default_queue, "get_max_send_queue")
     check(liner.set_max_send_queue(0) and liner.get_max_send_queue() == default_queue,
           "set_max_send_queue(0) does not restore the default")
+
+
+def redis_ca_file(s: Scenario) -> None:
+    """config_set("redis_ca_file", …): used for rediss:// (a missing file is named), cleared
+    by None and by config_reset, not readable back."""
+    missing = Path("/nonexistent") / f"{s.name('ca')}.pem"
+
+    def creation_error() -> str:
+        try:
+            liner.Client(s.name("tls"), "t", "127.0.0.1:0", "rediss://127.0.0.1:1/")
+        except liner.LinerError as error:
+            return str(error)
+        check(False, "a rediss:// client to port 1 was created")
+        return ""
+
+    check(str(missing) not in creation_error(), "a CA file named before any was set")
+    check(liner.config_set("redis_ca_file", missing), "config_set(redis_ca_file, Path)")
+    check(str(missing) in creation_error(), "the CA file set is not used")
+    check(liner.config_set("redis_ca_file", None), "config_set(redis_ca_file, None)")
+    check(str(missing) not in creation_error(), "None did not clear the CA file")
+    check(liner.config_set("redis_ca_file", str(missing)) and liner.config_reset(),
+          "config_set(redis_ca_file, str) then config_reset")
+    check(str(missing) not in creation_error(), "config_reset did not clear the CA file")
+    for wrong, error in [(5, TypeError), ("a\0b", ValueError)]:
+        try:
+            liner.config_set("redis_ca_file", wrong)
+        except error:
+            pass
+        else:
+            check(False, f"config_set(redis_ca_file, {wrong!r}) did not raise {error.__name__}")
+    try:
+        liner.config_get("redis_ca_file")
+    except ValueError:
+        pass
+    else:
+        check(False, "config_get(redis_ca_file) did not raise ValueError")
 
 
 def client_errors(s: Scenario) -> None:
@@ -129,6 +167,7 @@ def body(s: Scenario) -> None:
     constructor_failures(s)
     log_callback_sees_lines(s)
     limits()
+    redis_ca_file(s)
     client_errors(s)
     status_and_context_manager(s)
 

@@ -1,8 +1,10 @@
 //! Fake Redis servers on loopback for failure cases a real server cannot produce on demand:
-//! one that accepts connections but never answers (tests connect timeouts), and one that
-//! answers every command with `+OK` but reports an old `redis_version` (tests the version check).
+//! one that accepts connections but never answers (tests connect timeouts), one that answers
+//! every command with `+OK` but reports an old `redis_version` (tests the version check), and
+//! one that is not Redis at all: it answers whatever it is sent with fixed bytes (an HTTP
+//! error, garbage) and hangs up.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +21,7 @@ pub struct FakeRedis {
 enum Behaviour {
     Silent,
     Version(String),
+    Foreign(&'static [u8]),
 }
 
 impl FakeRedis {
@@ -32,9 +35,19 @@ impl FakeRedis {
         Self::start(Behaviour::Version(version.to_string()))
     }
 
+    /// Not Redis: once a client sent something, answers `reply` and closes the connection.
+    pub fn foreign(reply: &'static [u8]) -> Self {
+        Self::start(Behaviour::Foreign(reply))
+    }
+
     /// `redis://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
         format!("redis://{}/", self.addr)
+    }
+
+    /// `rediss://127.0.0.1:PORT/`: the same server, for a client that starts with TLS.
+    pub fn tls_url(&self) -> String {
+        format!("rediss://{}/", self.addr)
     }
 
     fn start(behaviour: Behaviour) -> Self {
@@ -54,6 +67,10 @@ impl FakeRedis {
                     Behaviour::Version(v) => {
                         let v = v.clone();
                         thread::spawn(move || answer(stream, &v));
+                    }
+                    Behaviour::Foreign(reply) => {
+                        let reply = *reply;
+                        thread::spawn(move || answer_foreign(stream, reply));
                     }
                 }
             }
@@ -91,6 +108,14 @@ fn answer(stream: TcpStream, version: &str) {
         if writer.write_all(reply.as_bytes()).is_err() {
             return;
         }
+    }
+}
+
+/// Waits for the client's first bytes, answers `reply` and hangs up (dropping `stream`).
+fn answer_foreign(mut stream: TcpStream, reply: &[u8]) {
+    let mut request = [0u8; 512];
+    if matches!(stream.read(&mut request), Ok(n) if n > 0) {
+        let _ = stream.write_all(reply);
     }
 }
 

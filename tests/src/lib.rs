@@ -2,7 +2,8 @@
 //! ([`RedisServer`]), fake servers and a reply-dropping proxy for failure cases
 //! ([`FakeRedis`], [`CutProxy`]), a proxy that stalls, severs or slows a link on command
 //! ([`FaultProxy`]), encoded Data frames ([`data_frame`]), child processes that crash tests can SIGKILL
-//! ([`ChildProcess`]), and collision-free names ([`unique_prefix`]).
+//! ([`ChildProcess`]), collision-free names ([`unique_prefix`]), and certificates for TLS
+//! tests ([`TestCerts`]).
 
 mod child;
 mod cut_proxy;
@@ -11,6 +12,7 @@ mod fault_proxy;
 mod frames;
 mod names;
 mod redis_server;
+mod tls_certs;
 
 pub use child::ChildProcess;
 pub use cut_proxy::CutProxy;
@@ -19,3 +21,4 @@ pub use fault_proxy::FaultProxy;
 pub use frames::data_frame;
 pub use names::unique_prefix;
 pub use redis_server::{EXTERNAL_URL_ENV, RedisServer};
+pub use tls_certs::TestCerts;

@@ -2,6 +2,9 @@
 //! own temporary directory, without persistence; proven to be *this* process (PID alive and
 //! `INFO server` reporting that PID) before use; stopped by PID on drop.
 //!
+//! [`RedisServer::start_tls`] starts one that serves TCP only with TLS (`rediss://`), with
+//! certificates made for it ([`TestCerts`]); the test itself reaches it over its unix socket.
+//!
 //! With `LINER_TEST_REDIS_URL` set, [`RedisServer::start`] uses that server instead and never
 //! stops it; tests keep apart through [`crate::unique_prefix`] names.
 
@@ -12,6 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use liner_broker::store::{Store, StoreTimeouts};
+
+use crate::tls_certs::TestCerts;
 
 /// Environment variable naming an external Redis to test against.
 pub const EXTERNAL_URL_ENV: &str = "LINER_TEST_REDIS_URL";
@@ -26,6 +31,8 @@ const SYSTEM_REDIS_PORT: u16 = 6379;
 /// A Redis server for one test; see the module docs.
 pub struct RedisServer {
     url: String,
+    /// Where the test's own connections go: `url`, or the unix socket of a TLS server.
+    admin_url: String,
     port: u16,
     own: Option<OwnServer>,
 }
@@ -35,6 +42,8 @@ struct OwnServer {
     child: Option<Child>,
     dir: PathBuf,
     password: Option<String>,
+    /// Set for a server whose TCP port speaks TLS only.
+    tls: Option<TestCerts>,
 }
 
 impl RedisServer {
@@ -48,12 +57,19 @@ impl RedisServer {
 
     /// Always a private server (for tests that stop or restart it).
     pub fn start_local() -> Self {
-        Self::spawn_local(None)
+        Self::spawn(None, false)
     }
 
     /// A private server that requires `password` (`requirepass`); `url()` carries it.
     pub fn start_with_password(password: &str) -> Self {
-        Self::spawn_local(Some(password.to_string()))
+        Self::spawn(Some(password.to_string()), false)
+    }
+
+    /// A private server whose TCP port speaks TLS only, with a certificate for `127.0.0.1`
+    /// signed by the CA of [`RedisServer::tls_certs`]; clients need no certificate of their
+    /// own. `url()` is `rediss://127.0.0.1:PORT/`.
+    pub fn start_tls() -> Self {
+        Self::spawn(None, true)
     }
 
     fn external(url: String) -> Self {
@@ -65,18 +81,21 @@ impl RedisServer {
             })
             .unwrap_or(0);
         Self {
+            admin_url: url.clone(),
             url,
             port,
             own: None,
         }
     }
 
-    fn spawn_local(password: Option<String>) -> Self {
+    fn spawn(password: Option<String>, tls: bool) -> Self {
         let dir = make_temp_dir();
+        let tls = tls.then(|| TestCerts::create(&dir.join("tls")));
         let mut own = OwnServer {
             child: None,
             dir,
             password,
+            tls,
         };
         let mut failures = Vec::new();
         for _ in 0..PORT_ATTEMPTS {
@@ -85,6 +104,7 @@ impl RedisServer {
                 Ok(()) => {
                     return Self {
                         url: own.url(port),
+                        admin_url: own.admin_url(port),
                         port,
                         own: Some(own),
                     };
@@ -99,9 +119,15 @@ impl RedisServer {
         );
     }
 
-    /// `redis://[:password@]127.0.0.1:PORT/` (or the external URL).
+    /// `redis://[:password@]127.0.0.1:PORT/`, `rediss://127.0.0.1:PORT/` for a TLS server,
+    /// or the external URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The certificates of a server from [`RedisServer::start_tls`].
+    pub fn tls_certs(&self) -> Option<&TestCerts> {
+        self.own.as_ref()?.tls.as_ref()
     }
 
     /// The TCP port (0 for an external server reached otherwise).
@@ -120,16 +146,19 @@ impl RedisServer {
         Some(format!("redis+unix://{}", own.socket_path().display()))
     }
 
-    /// A plain connection for reading keys back in tests.
+    /// A plain connection for reading keys back in tests (over the unix socket for a TLS
+    /// server).
     pub fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url.as_str())
+        redis::Client::open(self.admin_url.as_str())
             .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(2)))
-            .unwrap_or_else(|e| panic!("test connection to {}: {e}", self.url))
+            .unwrap_or_else(|e| panic!("test connection to {}: {e}", self.admin_url))
     }
 
-    /// A liner store connected to this server with default timeouts.
+    /// A liner store connected to this server with default timeouts (trusting the CA of a
+    /// TLS server).
     pub fn store(&self) -> Store {
-        Store::connect(&self.url, StoreTimeouts::default())
+        let ca_file = self.tls_certs().map(|certs| certs.ca_cert.as_path());
+        Store::connect_with_ca_file(&self.url, StoreTimeouts::default(), ca_file)
             .unwrap_or_else(|e| panic!("store connection to {}: {e}", self.url))
     }
 
@@ -172,9 +201,27 @@ impl Drop for RedisServer {
 
 impl OwnServer {
     fn url(&self, port: u16) -> String {
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
         match &self.password {
-            Some(pw) => format!("redis://:{pw}@127.0.0.1:{port}/"),
-            None => format!("redis://127.0.0.1:{port}/"),
+            Some(pw) => format!("{scheme}://:{pw}@127.0.0.1:{port}/"),
+            None => format!("{scheme}://127.0.0.1:{port}/"),
+        }
+    }
+
+    /// The URL of the test's own connections: the unix socket of a TLS server (the test's
+    /// `redis` crate has no TLS of its own), else the TCP URL.
+    fn admin_url(&self, port: u16) -> String {
+        if self.tls.is_none() {
+            return self.url(port);
+        }
+        let socket = self.socket_path();
+        match &self.password {
+            Some(pw) => format!("redis+unix://{}?pass={pw}", socket.display()),
+            None => format!("redis+unix://{}", socket.display()),
         }
     }
 
@@ -189,7 +236,19 @@ impl OwnServer {
     /// Spawns redis-server on `port` and waits until it is up and proven to be ours.
     fn launch(&mut self, port: u16) -> Result<(), String> {
         let mut cmd = Command::new("redis-server");
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        match &self.tls {
+            None => cmd.args(["--port", &port.to_string()]),
+            Some(certs) => cmd
+                .args(["--port", "0", "--tls-port", &port.to_string()])
+                .arg("--tls-cert-file")
+                .arg(&certs.server_cert)
+                .arg("--tls-key-file")
+                .arg(&certs.server_key)
+                .arg("--tls-ca-cert-file")
+                .arg(&certs.ca_cert)
+                .args(["--tls-auth-clients", "no"]),
+        };
+        cmd.args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
             .arg(&self.dir)
@@ -217,7 +276,9 @@ impl OwnServer {
     }
 
     fn wait_ready(&mut self, port: u16, pid: u32) -> Result<(), String> {
-        let client = redis::Client::open(self.url(port)).map_err(|e| e.to_string())?;
+        // A TLS server answers on its unix socket once its TLS port is bound too (a port it
+        // cannot bind makes it exit instead).
+        let client = redis::Client::open(self.admin_url(port)).map_err(|e| e.to_string())?;
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             let child = self.child.as_mut().expect("launched");

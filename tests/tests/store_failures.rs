@@ -1,5 +1,6 @@
-//! Connection failures: Redis down, a server that never answers, bad URLs, wrong passwords,
-//! old servers, and Redis restarting empty under a live store.
+//! Connection failures: Redis down, a server that never answers, one that is not Redis, bad
+//! URLs, wrong passwords, old servers, a paused server, and Redis restarting empty under a
+//! live store. Each error says what happened in one line.
 
 use std::time::{Duration, Instant};
 
@@ -37,11 +38,66 @@ fn redis_down_fails_within_two_seconds() {
 fn a_server_that_never_answers_hits_the_connect_timeout() {
     let fake = FakeRedis::silent();
     let (result, took) = connect_timed(&fake.url(), StoreTimeouts::default());
-    assert!(
-        matches!(result, Err(StoreError::Unreachable(_))),
-        "{result:?}"
-    );
+    match result {
+        Err(e @ StoreError::Unreachable(_)) => {
+            assert!(e.to_string().contains("timed out after 1000 ms"), "{e}")
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
     assert!(took < DOWN_LIMIT, "took {took:?}");
+}
+
+/// One line naming the address and saying it is not Redis.
+fn assert_not_redis(fake: &FakeRedis) {
+    let (result, took) = connect_timed(&fake.url(), StoreTimeouts::default());
+    let e = match result {
+        Err(e @ StoreError::NotRedis { .. }) => e,
+        other => panic!("expected NotRedis, got {other:?}"),
+    };
+    let shown = e.to_string();
+    let addr = fake.url().replace("redis://", "").replace('/', "");
+    assert!(
+        shown.contains(&format!(
+            "the server at {addr} does not speak the Redis protocol"
+        )),
+        "{shown}"
+    );
+    assert!(!shown.contains('\n'), "more than one line: {shown:?}");
+    assert!(took < DOWN_LIMIT, "took {took:?}");
+}
+
+#[test]
+fn an_http_server_is_not_redis() {
+    assert_not_redis(&FakeRedis::foreign(b"HTTP/1.1 400 Bad Request\r\n\r\n"));
+}
+
+#[test]
+fn a_server_answering_garbage_is_not_redis() {
+    assert_not_redis(&FakeRedis::foreign(b"\x00\x17garbage\xff\r\n"));
+}
+
+#[test]
+fn a_paused_server_times_out_naming_the_timeout() {
+    let server = RedisServer::start_local();
+    let timeouts = StoreTimeouts {
+        connect: Duration::from_millis(300),
+        io: Duration::from_millis(400),
+    };
+    let mut store = Store::connect(server.url(), timeouts).unwrap();
+    let _: () = redis::cmd("CLIENT")
+        .arg(&["PAUSE", "3000", "ALL"])
+        .query(&mut server.connection())
+        .unwrap();
+    let started = Instant::now();
+    // The PING times out after the I/O timeout; its retry on a new connection after the
+    // connect timeout, which is what is reported.
+    let e = store.ping().unwrap_err();
+    assert!(e.to_string().contains("timed out after 300 ms"), "{e}");
+    assert!(
+        started.elapsed() < DOWN_LIMIT,
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

@@ -3,14 +3,21 @@
 //!
 //! The handshake runs here rather than inside the `redis` crate because the crate gives each
 //! handshake reply the whole remaining timeout, so a server that accepts but never answers
-//! would hold a caller for several connect timeouts. Here every step shares one deadline.
+//! would hold a caller for several connect timeouts. Here every step shares one deadline. With
+//! `rediss://` the TLS handshake is part of it: rustls runs it on the first write, which is
+//! the first step here, so it shares the same deadline.
+//!
+//! URLs are only ever shown with their password masked ([`redact_url`]).
 
 use std::fmt;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use redis::{Client, Cmd, Connection, FromRedisValue, IntoConnectionInfo, RedisConnectionInfo};
 
 use super::error::StoreError;
+use super::redact::redact_url;
+use super::tls;
 
 /// Oldest Redis (major, minor) whose commands liner relies on.
 pub(crate) const MIN_SERVER_VERSION: (u32, u32) = (6, 2);
@@ -18,8 +25,8 @@ pub(crate) const MIN_SERVER_VERSION: (u32, u32) = (6, 2);
 /// Timeouts of every store connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreTimeouts {
-    /// Longest wait for a new connection to be usable: TCP connect, AUTH, SELECT and the
-    /// version check together.
+    /// Longest wait for a new connection to be usable: TCP connect, the TLS handshake of a
+    /// `rediss://` URL, AUTH, SELECT and the version check together.
     pub connect: Duration,
     /// Longest wait for one read or write on an open connection.
     pub io: Duration,
@@ -47,13 +54,23 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `redis://[user:password@]host[:port][/db]`, `redis+unix:///path` or
-    /// `unix:///path?db=N`; nothing is connected yet.
-    pub(crate) fn parse(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
+    /// Parses `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS, trusting the CA
+    /// of `ca_file`, else of `LINER_REDIS_CA_FILE`, else the system's), `redis+unix:///path`
+    /// or `unix:///path?db=N`; nothing is connected yet.
+    pub(crate) fn parse(
+        url: &str,
+        timeouts: StoreTimeouts,
+        ca_file: Option<&Path>,
+    ) -> Result<Self, StoreError> {
         if url.trim().is_empty() {
             return Err(StoreError::InvalidUrl("the URL is empty".into()));
         }
-        let invalid = |e: redis::RedisError| StoreError::InvalidUrl(format!("{url}: {e}"));
+        let shown = redact_url(url);
+        let use_tls = tls::is_tls_url(url);
+        if use_tls {
+            tls::check_built_in(&shown)?;
+        }
+        let invalid = |e: redis::RedisError| StoreError::InvalidUrl(format!("{shown}: {e}"));
         let info = url.into_connection_info().map_err(invalid)?;
         let settings = info.redis_settings();
         let (username, password) = (settings.username(), settings.password());
@@ -64,8 +81,12 @@ impl Endpoint {
         // Small request/reply exchanges: Nagle would only add latency.
         let tcp = info.tcp_settings().clone().set_nodelay(true);
         let bare = RedisConnectionInfo::default().set_skip_set_lib_name();
-        let client =
-            Client::open(info.set_tcp_settings(tcp).set_redis_settings(bare)).map_err(invalid)?;
+        let info = info.set_tcp_settings(tcp).set_redis_settings(bare);
+        let client = if use_tls {
+            tls::client(info, ca_file)?
+        } else {
+            Client::open(info).map_err(invalid)?
+        };
         Ok(Self {
             client,
             username,
@@ -88,7 +109,8 @@ impl Endpoint {
     /// within `timeouts.connect`, then arms the read/write timeouts for normal use.
     pub(crate) fn connect(&self) -> Result<Connection, StoreError> {
         let deadline = Instant::now() + self.timeouts.connect;
-        let failed = |e: redis::RedisError| StoreError::from_connect(&e, self.addr());
+        let failed =
+            |e: redis::RedisError| StoreError::from_connect(&e, self.addr(), self.timeouts.connect);
         let mut con = self
             .client
             .get_connection_with_timeout(non_zero(self.timeouts.connect))
@@ -114,7 +136,13 @@ impl Endpoint {
         }
         let info: String =
             step(&mut con, deadline, redis::cmd("INFO").arg("server")).map_err(failed)?;
-        check_server_version(&info)?;
+        check_server_version(&info).map_err(|detail| match detail {
+            VersionCheck::TooOld(version) => StoreError::ServerTooOld { version },
+            VersionCheck::NoVersion => StoreError::NotRedis {
+                addr: self.addr().to_string(),
+                detail: "INFO server reports no redis_version".into(),
+            },
+        })?;
         let io = Some(non_zero(self.timeouts.io));
         con.set_read_timeout(io)
             .and_then(|()| con.set_write_timeout(io))
@@ -126,12 +154,18 @@ impl Endpoint {
     pub(crate) fn addr(&self) -> &redis::ConnectionAddr {
         self.client.get_connection_info().addr()
     }
+
+    /// Maps an error of a command on an open connection, naming the I/O timeout if it ran out.
+    pub(crate) fn command_error(&self, err: &redis::RedisError) -> StoreError {
+        StoreError::from_command(err, self.timeouts.io)
+    }
 }
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
-            .field("addr", self.addr())
+            // Display: host and port (or socket path) only, not the TLS settings.
+            .field("addr", &self.addr().to_string())
             .field("db", &self.db)
             .field("username", &self.username)
             .field("timeouts", &self.timeouts)
@@ -160,18 +194,25 @@ pub(crate) fn non_zero(d: Duration) -> Duration {
     d.max(Duration::from_millis(1))
 }
 
-/// Fails with `ServerTooOld` unless `INFO server` reports at least [`MIN_SERVER_VERSION`].
-fn check_server_version(info: &str) -> Result<(), StoreError> {
+/// Why `INFO server` did not pass [`check_server_version`].
+#[derive(Debug, PartialEq, Eq)]
+enum VersionCheck {
+    /// Older than [`MIN_SERVER_VERSION`] (or unreadable): the version as reported.
+    TooOld(String),
+    /// No `redis_version` line: whatever answered is not Redis.
+    NoVersion,
+}
+
+/// Passes when `INFO server` reports at least [`MIN_SERVER_VERSION`].
+fn check_server_version(info: &str) -> Result<(), VersionCheck> {
     let version = info
         .lines()
         .find_map(|line| line.strip_prefix("redis_version:"))
         .map(str::trim)
-        .ok_or_else(|| StoreError::Command("INFO server reports no redis_version".into()))?;
+        .ok_or(VersionCheck::NoVersion)?;
     match parse_major_minor(version) {
         Some(found) if found >= MIN_SERVER_VERSION => Ok(()),
-        _ => Err(StoreError::ServerTooOld {
-            version: version.to_string(),
-        }),
+        _ => Err(VersionCheck::TooOld(version.to_string())),
     }
 }
 
@@ -201,14 +242,12 @@ mod tests {
         assert!(check_server_version(&info("10.0.1")).is_ok());
         assert_eq!(
             check_server_version(&info("6.0.16")),
-            Err(StoreError::ServerTooOld {
-                version: "6.0.16".into()
-            })
+            Err(VersionCheck::TooOld("6.0.16".into()))
         );
-        assert!(matches!(
+        assert_eq!(
             check_server_version("# Server\r\n"),
-            Err(StoreError::Command(_))
-        ));
+            Err(VersionCheck::NoVersion)
+        );
     }
 
     #[test]
@@ -220,14 +259,16 @@ mod tests {
             "http://127.0.0.1/",
             "redis://127.0.0.1:notaport/",
             "nonsense",
-            "rediss://127.0.0.1/",
         ] {
             assert!(
-                matches!(Endpoint::parse(url, t), Err(StoreError::InvalidUrl(_))),
+                matches!(
+                    Endpoint::parse(url, t, None),
+                    Err(StoreError::InvalidUrl(_))
+                ),
                 "{url:?} was accepted"
             );
         }
-        let e = Endpoint::parse("redis://user:secret@127.0.0.1:7000/3", t).unwrap();
+        let e = Endpoint::parse("redis://user:secret@127.0.0.1:7000/3", t, None).unwrap();
         assert_eq!(e.db(), 3);
         assert_eq!(e.username.as_deref(), Some("user"));
         assert_eq!(e.password.as_deref(), Some("secret"));
@@ -236,8 +277,56 @@ mod tests {
             "Debug leaks the password"
         );
         assert_eq!(
-            Endpoint::parse("redis+unix:///tmp/r.sock", t).unwrap().db(),
+            Endpoint::parse("redis+unix:///tmp/r.sock", t, None)
+                .unwrap()
+                .db(),
             0
         );
+        let tls = Endpoint::parse("rediss://127.0.0.1/", t, None);
+        assert_eq!(tls.is_ok(), cfg!(feature = "tls"), "{tls:?}");
+    }
+
+    #[test]
+    fn errors_never_show_the_password() {
+        const PASSWORD: &str = "s3cr3t-PW";
+        let t = StoreTimeouts {
+            connect: Duration::from_millis(500),
+            io: Duration::from_millis(500),
+        };
+        let bad_urls = [
+            "redis://user:s3cr3t-PW@127.0.0.1:notaport/",
+            "redis://user:s3cr3t-PW@127.0.0.1:99999/",
+            "redis://user:s3cr3t-PW@127.0.0.1/notadb",
+            "http://user:s3cr3t-PW@127.0.0.1/",
+            "redis://user:s3cr3t-PW@0.0.0.0/",
+            "redis://:s3cr3t-PW@[::1/",
+            "redis://user:s3cr3t-PW/x@127.0.0.1/",
+            "redis://:s3cr3t-PW%ff@127.0.0.1/",
+            "redis://:s3cr3t-PW@127.0.0.1/?protocol=9",
+            "rediss://:s3cr3t-PW@127.0.0.1/#bad",
+            "user:s3cr3t-PW@127.0.0.1:6379",
+            "redis+unix:///tmp/r.sock?db=x&pass=s3cr3t-PW",
+        ];
+        let mut errors: Vec<StoreError> = bad_urls
+            .iter()
+            .map(|url| Endpoint::parse(url, t, None).expect_err(url))
+            .collect();
+        let missing_ca = Some(Path::new("/nonexistent/liner-ca.pem"));
+        if let Err(e) = Endpoint::parse("rediss://:s3cr3t-PW@127.0.0.1/", t, missing_ca) {
+            errors.push(e);
+        }
+        // A URL that parses, to a port where nothing listens.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let url = format!("redis://user:{PASSWORD}@127.0.0.1:{port}/");
+        let endpoint = Endpoint::parse(&url, t, None).unwrap();
+        errors.push(endpoint.connect().err().expect("nothing listens there"));
+        for e in errors {
+            let (shown, debug) = (e.to_string(), format!("{e:?}"));
+            assert!(!shown.contains(PASSWORD), "Display leaks it: {shown}");
+            assert!(!debug.contains(PASSWORD), "Debug leaks it: {debug}");
+            assert!(!shown.contains('\n'), "more than one line: {shown}");
+        }
     }
 }

@@ -40,7 +40,7 @@ impl Link {
         if breaks_connection(err) {
             self.con = None;
         }
-        StoreError::from_command(err)
+        self.endpoint.command_error(err)
     }
 
     /// Runs an operation that is safe to repeat. When a kept connection turns out to be broken

@@ -74,7 +74,7 @@ impl EventSubscriber {
         poll: Duration,
         on_note: &mut impl FnMut(EventNote),
     ) -> Result<(), StoreError> {
-        let lost = |e: redis::RedisError| StoreError::from_command(&e);
+        let lost = |e: redis::RedisError| self.endpoint.command_error(&e);
         let mut con = self.endpoint.connect()?;
         let mut pubsub = con.as_pubsub();
         pubsub.subscribe(&self.channel).map_err(lost)?;

@@ -100,14 +100,17 @@ pub struct Pair {
 impl Pair {
     /// Starts both clients on `url`; names start with `prefix`.
     pub fn start(url: &str, prefix: &str) -> Pair {
+        Pair::start_with(url, prefix, liner_broker::Config::default())
+    }
+
+    /// [`Pair::start`] with both clients on `config`.
+    pub fn start_with(url: &str, prefix: &str, config: liner_broker::Config) -> Pair {
         let topic = format!("{prefix}listener");
-        let listener = client(url, &topic, &topic);
+        let listener = open(url, &topic, &topic, config.clone());
         let received = Received::default();
         assert!(listener.run(received.callback()));
         let sender_name = format!("{prefix}sender");
-        let sender = client(url, &sender_name, &sender_name);
-        assert!(sender.run(|_, _, _| {}));
-        assert!(sender.refresh_address_topic(&topic));
+        let sender = sender_to(url, &sender_name, &topic, config);
         Pair {
             topic,
             listener,
@@ -147,6 +150,11 @@ impl Drop for Pair {
 /// a test can SIGKILL it. Under qemu-user (cross tests) the child needs the emulator too:
 /// `LINER_TEST_PEER_RUNNER` names it, e.g. `qemu-arm -L /usr/arm-linux-gnueabihf`.
 pub fn peer_process(mode: &str, url: &str, unique: &str, topic: &str) -> ChildProcess {
+    ChildProcess::spawn(&mut peer_command(mode, url, unique, topic))
+}
+
+/// The command [`peer_process`] runs, for a test that adds to it (environment variables).
+pub fn peer_command(mode: &str, url: &str, unique: &str, topic: &str) -> Command {
     let program = env!("CARGO_BIN_EXE_liner-test-peer");
     let runner = std::env::var("LINER_TEST_PEER_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
@@ -158,7 +166,8 @@ pub fn peer_process(mode: &str, url: &str, unique: &str, topic: &str) -> ChildPr
         }
         None => Command::new(program),
     };
-    ChildProcess::spawn(command.args([mode, url, unique, topic]))
+    command.args([mode, url, unique, topic]);
+    command
 }
 
 /// A listener process (see [`peer_process`]) that has started and registered.
