@@ -188,7 +188,7 @@ fn run_one(plan: &Plan, scenario: &Scenario, round: u32, exe: &Path, base: &Path
 }
 
 /// What the tally alone says is wrong.
-fn judge(t: &Tally, dup_bound: u64) -> Vec<String> {
+pub fn judge(t: &Tally, dup_bound: u64) -> Vec<String> {
     let mut wrong = Vec::new();
     if t.lost > 0 {
         wrong.push(format!(
@@ -210,6 +210,9 @@ fn judge(t: &Tally, dup_bound: u64) -> Vec<String> {
             "{} callback calls with a corrupted payload",
             t.garbage
         ));
+    }
+    if t.forged > 0 {
+        wrong.push(format!("{} forged messages delivered", t.forged));
     }
     if t.accepted == 0 {
         wrong.push("no message was accepted; nothing tested".into());

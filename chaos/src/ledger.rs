@@ -73,6 +73,10 @@ pub struct Tally {
     pub panicked: u64,
     /// Callback calls with a payload that is not a chaos payload.
     pub garbage: u64,
+    /// Callback calls with a forged payload of the hostile suite (must stay 0).
+    pub forged: u64,
+    /// Callback calls with an insider message of the hostile suite.
+    pub insider: u64,
 }
 
 impl Tally {
@@ -87,6 +91,8 @@ impl Tally {
         self.refused += other.refused;
         self.panicked += other.panicked;
         self.garbage += other.garbage;
+        self.forged += other.forged;
+        self.insider += other.insider;
     }
 }
 
@@ -154,6 +160,14 @@ impl Ledger {
                 }
                 Outcome::Garbage => {
                     tally.garbage += 1;
+                    continue;
+                }
+                Outcome::Forged => {
+                    tally.forged += 1;
+                    continue;
+                }
+                Outcome::Insider => {
+                    tally.insider += 1;
                     continue;
                 }
             }

@@ -7,8 +7,11 @@
 //!
 //! The same binary is the driver (`liner-chaos [--quick] …`) and each child process it
 //! starts (`liner-chaos child listen|send key=value…`), so SIGKILL hits a real process.
+//! `liner-chaos hostile [--quick] …` runs the hostile suite instead ([`hostile`]): attacks
+//! on the listener's trust boundary while a legitimate stream is accounted the same way.
 
 mod driver;
+mod hostile;
 mod ledger;
 mod payload;
 mod plan;
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.split_first() {
         Some((first, rest)) if first == "child" => roles::run(rest),
+        Some((first, rest)) if first == "hostile" => hostile::run(rest),
         _ => driver::run(&args),
     }
 }

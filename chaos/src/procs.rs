@@ -20,12 +20,14 @@ pub struct Role {
 
 impl Role {
     /// Starts `exe child <role> args…`; `name` names its log file and error messages.
+    /// `env` sets (`Some`) or removes (`None`) environment variables of the child.
     pub fn spawn(
         exe: &Path,
         dir: &Path,
         name: &str,
         role: &str,
         args: &[String],
+        env: &[(String, Option<String>)],
     ) -> Result<Role, String> {
         let log = OpenOptions::new()
             .create(true)
@@ -37,6 +39,12 @@ impl Role {
             .arg(role)
             .args(args)
             .stderr(Stdio::from(log));
+        for (key, value) in env {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
         Ok(Role {
             name: name.to_string(),
             child: ChildProcess::spawn(&mut cmd),
@@ -93,6 +101,11 @@ impl Role {
                 None => {}
             }
         }
+    }
+
+    /// Whether the process has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        self.child.is_running()
     }
 
     /// SIGKILL by PID; reaps the process.

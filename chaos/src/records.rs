@@ -24,6 +24,10 @@ pub enum Outcome {
     Panicked = 2,
     /// A payload that is not a chaos payload (corrupted or foreign).
     Garbage = 3,
+    /// A forged payload of the hostile suite (`payload::Kind::Forged`): must never happen.
+    Forged = 4,
+    /// An insider message of the hostile suite: `stream` is the insider id, `seq` its n.
+    Insider = 5,
 }
 
 impl Outcome {
@@ -32,6 +36,8 @@ impl Outcome {
             0 => Outcome::Done,
             1 => Outcome::Refused,
             2 => Outcome::Panicked,
+            4 => Outcome::Forged,
+            5 => Outcome::Insider,
             _ => Outcome::Garbage,
         }
     }

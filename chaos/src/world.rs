@@ -51,6 +51,10 @@ pub struct ListenerOpts {
     pub tag: u16,
     /// Name of its log file and in messages (default `listener`, `listener<tag>` for twins).
     pub log: Option<&'static str>,
+    /// Further `key=value` arguments (e.g. `secret_file=…`).
+    pub args: Vec<String>,
+    /// Environment variables set (`Some`) or removed (`None`) for the process.
+    pub env: Vec<(String, Option<String>)>,
 }
 
 /// Options of a sender incarnation.
@@ -62,6 +66,10 @@ pub struct SenderOpts {
     /// Messages per second (0: as fast as `send_to` returns).
     pub rate: u64,
     pub cfg: Vec<(&'static str, u64)>,
+    /// Further `key=value` arguments (e.g. `secret_file=…`).
+    pub args: Vec<String>,
+    /// Environment variables set (`Some`) or removed (`None`) for the process.
+    pub env: Vec<(String, Option<String>)>,
 }
 
 impl SenderOpts {
@@ -71,7 +79,19 @@ impl SenderOpts {
             count: None,
             rate: 0,
             cfg: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
         }
+    }
+
+    pub fn arg(mut self, arg: String) -> Self {
+        self.args.push(arg);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: Option<&str>) -> Self {
+        self.env.push((key.to_string(), value.map(str::to_string)));
+        self
     }
 
     pub fn rate(mut self, rate: u64) -> Self {
@@ -231,12 +251,13 @@ impl World {
             args.push(format!("advertise={addr}"));
         }
         args.extend(opts.cfg.iter().map(|(k, v)| format!("cfg.{k}={v}")));
+        args.extend(opts.args.iter().cloned());
         let name = match (opts.log, opts.tag) {
             (Some(name), _) => name.to_string(),
             (None, 0) => "listener".to_string(),
             (None, tag) => format!("listener{tag}"),
         };
-        let mut role = Role::spawn(&self.exe, &self.dir, &name, "listen", &args)?;
+        let mut role = Role::spawn(&self.exe, &self.dir, &name, "listen", &args, &opts.env)?;
         let line = role.wait_line_any(&["ready", "duplicate-name"], START_TIMEOUT)?;
         if line.starts_with("duplicate-name") {
             let exit = match role.exit_status(Duration::from_secs(5)) {
@@ -276,8 +297,9 @@ impl World {
             args.push(format!("count={count}"));
         }
         args.extend(opts.cfg.iter().map(|(k, v)| format!("cfg.{k}={v}")));
+        args.extend(opts.args.iter().cloned());
         let name = format!("sender{stream}");
-        let mut role = Role::spawn(&self.exe, &self.dir, &name, "send", &args)?;
+        let mut role = Role::spawn(&self.exe, &self.dir, &name, "send", &args, &opts.env)?;
         role.wait_line("ready", START_TIMEOUT)?;
         Ok(Sender {
             role,

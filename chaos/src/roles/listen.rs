@@ -6,10 +6,15 @@
 //! written into each delivery record; 0 by default), `advertise`, `refuse_every=K`
 //! and `panic_every=P` (the callback refuses with `Err(Redeliver)` the first time it sees a
 //! message whose number n has n % K == 3, and panics the first time it sees one with
-//! n % P == 5), plus `cfg.*` overrides. Prints `ready <published addr>`, then on SIGTERM
-//! `stopped ms=<stop time> result=<…> delivered=… refused=… panics=…`. A `run` refused
-//! because another live process holds the unique name prints `duplicate-name …` and exits
-//! with [`super::EXIT_DUPLICATE_NAME`].
+//! n % P == 5), plus `cfg.*` overrides and `secret_file`. Prints `ready <published addr>`,
+//! on each SIGUSR1 `status protocol=… unauthorized=… limited=… disconnected=…` (status
+//! reports counted so far) and on SIGTERM `stopped ms=<stop time> result=<…> delivered=…
+//! refused=… panics=…`. A `run` refused because another live process holds the unique name
+//! prints `duplicate-name …` and exits with [`super::EXIT_DUPLICATE_NAME`].
+//!
+//! Payloads are recorded as [`payload::classify`] reads them: chaos messages as processed
+//! (or refused/panicked), the hostile suite's insider and forged payloads with outcomes of
+//! their own, anything else as garbage.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -17,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use liner_broker::{Client, Redeliver};
 
-use super::{Args, run_error, stop_result, terminating};
+use super::{Args, run_error, stop_result, take_usr1, terminating, watch_status};
 use crate::payload;
 use crate::records::{Appender, Delivery, Outcome};
 
@@ -31,6 +36,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         config,
     )
     .map_err(|e| format!("open: {e}"))?;
+    let status = watch_status(&client);
     if let Some(addr) = args.opt("advertise") {
         client
             .try_set_advertise_addr(Some(addr))
@@ -84,6 +90,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     println!("ready {}", client.published_addr().unwrap_or_default());
 
     while !terminating() {
+        if take_usr1() {
+            println!("status {}", status.line());
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
     let t0 = Instant::now();
@@ -102,9 +111,11 @@ pub fn run(args: &Args) -> Result<(), String> {
 }
 
 fn classify(bytes: &[u8]) -> (u32, u64, Outcome) {
-    match payload::decode(bytes) {
-        Some((stream, seq)) => (stream, seq, Outcome::Done),
-        None => (0, 0, Outcome::Garbage),
+    match payload::classify(bytes) {
+        payload::Kind::Chaos(stream, seq) => (stream, seq, Outcome::Done),
+        payload::Kind::Insider(id, n) => (id, n, Outcome::Insider),
+        payload::Kind::Forged(n) => (0, n, Outcome::Forged),
+        payload::Kind::Garbage => (0, 0, Outcome::Garbage),
     }
 }
 

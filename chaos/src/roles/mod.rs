@@ -5,7 +5,8 @@
 //! stderr (the library's log) goes to a per-role file in the scenario's directory.
 //!
 //! Signals a child understands: SIGTERM = stop the client gracefully (`try_stop`), report
-//! and exit; SIGUSR1 (sender) = stop sending, report what was accepted, keep running.
+//! and exit; SIGUSR1 = (sender) stop sending, report what was accepted, keep running;
+//! (listener) print a `status …` line with the status reports counted so far.
 //!
 //! Exit codes: 0 after a graceful stop, 1 on any failure (after a `failed …` line), and
 //! [`EXIT_DUPLICATE_NAME`] when `run` was refused with `Error::DuplicateName` (after a
@@ -16,10 +17,11 @@ mod send;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use liner_broker::Config;
+use liner_broker::{Config, Secret, StatusKind};
 
 /// Exit code of a child whose `run` failed with `Error::DuplicateName`.
 pub const EXIT_DUPLICATE_NAME: u8 = 3;
@@ -46,6 +48,11 @@ pub fn terminating() -> bool {
 /// SIGUSR1 (or SIGTERM) arrived.
 pub fn finishing() -> bool {
     USR1.load(Ordering::SeqCst) || terminating()
+}
+
+/// SIGUSR1 arrived since the last call.
+pub fn take_usr1() -> bool {
+    USR1.swap(false, Ordering::SeqCst)
 }
 
 fn install_signals() {
@@ -91,7 +98,8 @@ impl Args {
         }
     }
 
-    /// The client configuration: defaults, then the `cfg.*` overrides the driver passed.
+    /// The client configuration: defaults, then the `cfg.*` overrides the driver passed,
+    /// then `secret_file=` (the file's bytes become `Config::secret`).
     pub fn config(&self) -> Result<Config, String> {
         let mut c = Config::default();
         let ms = |key: &str, into: &mut Duration| -> Result<(), String> {
@@ -112,14 +120,79 @@ impl Args {
         if let Some(v) = self.0.get("cfg.ack_batch") {
             c.ack_batch = v.parse().map_err(|_| format!("bad cfg.ack_batch={v}"))?;
         }
-        if let Some(v) = self.0.get("cfg.drain_batch") {
-            c.drain_batch = v.parse().map_err(|_| format!("bad cfg.drain_batch={v}"))?;
-        }
-        if let Some(v) = self.0.get("cfg.window_bytes") {
-            c.window_bytes = v.parse().map_err(|_| format!("bad cfg.window_bytes={v}"))?;
+        let count = |key: &str, into: &mut usize| -> Result<(), String> {
+            if let Some(v) = self.0.get(key) {
+                *into = v.parse().map_err(|_| format!("bad {key}={v}"))?;
+            }
+            Ok(())
+        };
+        count("cfg.drain_batch", &mut c.drain_batch)?;
+        count("cfg.window_bytes", &mut c.window_bytes)?;
+        count("cfg.recv_buffer_bytes", &mut c.recv_buffer_bytes)?;
+        count("cfg.max_message_size", &mut c.max_message_size)?;
+        count("cfg.max_peers", &mut c.max_peers)?;
+        count("cfg.max_handshakes", &mut c.max_handshakes)?;
+        count(
+            "cfg.max_handshakes_per_source",
+            &mut c.max_handshakes_per_source,
+        )?;
+        count("cfg.max_conns_per_source", &mut c.max_conns_per_source)?;
+        count("cfg.large_frame_budget", &mut c.large_frame_budget)?;
+        count("cfg.min_frame_rate", &mut c.min_frame_rate)?;
+        if let Some(path) = self.0.get("secret_file") {
+            let bytes = std::fs::read(path).map_err(|e| format!("reading {path}: {e}"))?;
+            c.secret = Some(Secret::new(bytes)?);
         }
         Ok(c)
     }
+}
+
+/// The configuration a child started with `cfg.*` overrides `cfg` runs with (so the driver
+/// can size what it expects from the same numbers).
+pub fn config_of(cfg: &[(&str, u64)]) -> Result<Config, String> {
+    let words: Vec<String> = cfg.iter().map(|(k, v)| format!("cfg.{k}={v}")).collect();
+    Args::parse(&words)?.config()
+}
+
+/// Counts of the status reports that say an inbound peer was turned away, kept by a
+/// status callback (see [`watch_status`]).
+#[derive(Default)]
+pub struct StatusCounts {
+    pub protocol: AtomicU64,
+    pub unauthorized: AtomicU64,
+    pub limited: AtomicU64,
+    pub disconnected: AtomicU64,
+}
+
+impl StatusCounts {
+    /// `protocol=… unauthorized=… limited=… disconnected=…`
+    pub fn line(&self) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        format!(
+            "protocol={} unauthorized={} limited={} disconnected={}",
+            get(&self.protocol),
+            get(&self.unauthorized),
+            get(&self.limited),
+            get(&self.disconnected)
+        )
+    }
+}
+
+/// Installs a status callback on `client` that counts into the returned counters.
+pub fn watch_status(client: &liner_broker::Client) -> Arc<StatusCounts> {
+    let counts = Arc::new(StatusCounts::default());
+    let sink = Arc::clone(&counts);
+    client.set_status_callback(Some(Arc::new(move |status: &liner_broker::Status<'_>| {
+        let counter = match status.kind {
+            StatusKind::PeerProtocolError => &sink.protocol,
+            StatusKind::PeerUnauthorized => &sink.unauthorized,
+            StatusKind::PeerLimited => &sink.limited,
+            StatusKind::PeerDisconnected => &sink.disconnected,
+            _ => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    })));
+    counts
 }
 
 /// Entry point of `liner-chaos child <role> key=value…`.

@@ -5,16 +5,18 @@
 //! `1..=done` and each one is appended to the accepted log right after `Ok`.
 //!
 //! Arguments: `url unique topic to stream inc record`, optionally `count` (default: until
-//! SIGUSR1), `rate` (default 0) and `cfg.*` overrides. Prints `ready`, then
-//! `done <accepted> errors=<failed send_to calls>`, then on SIGTERM
-//! `stopped ms=<stop time> result=<ok|abandoned=N|err=…> abandoned=<stats>`.
+//! SIGUSR1), `rate` (default 0), `cfg.*` overrides and `secret_file`. Prints `ready`, then
+//! `done <accepted> errors=<failed send_to calls> <status counts>`, then on SIGTERM
+//! `stopped ms=<stop time> result=<ok|abandoned=N|err=…> abandoned=<stats> <status counts>`,
+//! where the status counts are `protocol=… unauthorized=… limited=… disconnected=…`
+//! (status reports so far; `disconnected` counts broken outbound connections).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use liner_broker::{Client, Error};
 
-use super::{Args, finishing, run_error, stop_result, terminating};
+use super::{Args, finishing, run_error, stop_result, terminating, watch_status};
 use crate::payload;
 use crate::records::Appender;
 
@@ -28,6 +30,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         config,
     )
     .map_err(|e| format!("open: {e}"))?;
+    let status = watch_status(&client);
     let to = args.text("to")?.to_string();
     let stream = u32::try_from(args.num("stream", 1)?).map_err(|_| "stream too large")?;
     let inc = u32::try_from(args.num("inc", 1)?).map_err(|_| "inc too large")?;
@@ -78,7 +81,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         }
     }
-    println!("done {} errors={errors}", n - 1);
+    println!("done {} errors={errors} {}", n - 1, status.line());
 
     while !terminating() {
         std::thread::sleep(Duration::from_millis(10));
@@ -87,9 +90,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     let result = client.try_stop();
     let ms = t0.elapsed().as_millis();
     println!(
-        "stopped ms={ms} result={} abandoned={}",
+        "stopped ms={ms} result={} abandoned={} {}",
         stop_result(&result),
-        client.stats().abandoned
+        client.stats().abandoned,
+        status.line()
     );
     Ok(())
 }
