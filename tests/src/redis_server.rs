@@ -8,25 +8,19 @@
 //! With `LINER_TEST_REDIS_URL` set, [`RedisServer::start`] uses that server instead and never
 //! stops it; tests keep apart through [`crate::unique_prefix`] names.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use liner_broker::store::{Store, StoreTimeouts};
 
+use crate::redis_proc::{
+    PORT_ATTEMPTS, READY_TIMEOUT, free_port, kill_child, make_temp_dir, tail, wait_until_ours,
+};
 use crate::tls_certs::TestCerts;
 
 /// Environment variable naming an external Redis to test against.
 pub const EXTERNAL_URL_ENV: &str = "LINER_TEST_REDIS_URL";
-
-/// How long a started server may take to answer.
-const READY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Fresh ports tried when another process grabs the chosen one before redis binds it.
-const PORT_ATTEMPTS: usize = 5;
-/// The system daemon's port, which tests must never touch.
-const SYSTEM_REDIS_PORT: u16 = 6379;
 
 /// A Redis server for one test; see the module docs.
 pub struct RedisServer {
@@ -89,7 +83,7 @@ impl RedisServer {
     }
 
     fn spawn(password: Option<String>, tls: bool) -> Self {
-        let dir = make_temp_dir();
+        let dir = make_temp_dir("redis");
         let tls = tls.then(|| TestCerts::create(&dir.join("tls")));
         let mut own = OwnServer {
             child: None,
@@ -266,87 +260,30 @@ impl OwnServer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("spawning redis-server: {e}"))?;
-        let pid = child.id();
         self.child = Some(child);
-        let ready = self.wait_ready(port, pid);
+        let ready = self.wait_ready(port);
         if ready.is_err() {
             self.kill();
         }
         ready
     }
 
-    fn wait_ready(&mut self, port: u16, pid: u32) -> Result<(), String> {
+    fn wait_ready(&mut self, port: u16) -> Result<(), String> {
         // A TLS server answers on its unix socket once its TLS port is bound too (a port it
         // cannot bind makes it exit instead).
         let client = redis::Client::open(self.admin_url(port)).map_err(|e| e.to_string())?;
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            let child = self.child.as_mut().expect("launched");
-            if let Ok(Some(status)) = child.try_wait() {
-                self.child = None;
-                return Err(format!("redis-server exited early ({status})"));
-            }
-            // Someone else's server on this port would answer too: check the PID it reports.
-            match served_pid(&client) {
-                Some(served) if served == pid => return Ok(()),
-                Some(other) => return Err(format!("port answered by another redis (pid {other})")),
-                None if Instant::now() >= deadline => {
-                    return Err(format!("no answer within {READY_TIMEOUT:?}"));
-                }
-                None => thread::sleep(Duration::from_millis(20)),
-            }
-        }
+        let child = self.child.as_mut().expect("launched");
+        wait_until_ours(child, &client, READY_TIMEOUT)
     }
 
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             // Child::kill is SIGKILL and targets exactly this PID.
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_child(&mut child);
         }
     }
 
     fn log_tail(&self) -> String {
         tail(&self.log_path(), 20)
-    }
-}
-
-/// The `process_id` from `INFO server`, if a server answers.
-fn served_pid(client: &redis::Client) -> Option<u32> {
-    let mut con = client
-        .get_connection_with_timeout(Duration::from_millis(200))
-        .ok()?;
-    let info: String = redis::cmd("INFO").arg("server").query(&mut con).ok()?;
-    info.lines()
-        .find_map(|line| line.strip_prefix("process_id:"))?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// A loopback port that was free a moment ago (bind succeeded), never the system daemon's.
-fn free_port() -> u16 {
-    loop {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
-        let port = listener.local_addr().expect("local addr").port();
-        if port != SYSTEM_REDIS_PORT {
-            return port;
-        }
-    }
-}
-
-fn make_temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("liner-redis-{}", crate::unique_prefix()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    dir
-}
-
-fn tail(path: &Path, lines: usize) -> String {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let all: Vec<&str> = text.lines().collect();
-            all[all.len().saturating_sub(lines)..].join("\n")
-        }
-        Err(e) => format!("(no log at {}: {e})", path.display()),
     }
 }
