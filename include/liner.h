@@ -174,9 +174,12 @@
 #define LNR_PEER_LIMITED 14
 
 /**
- * Most clients alive at once in one process: the slots of the static handle table.
+ * Most clients alive at once in one process by default: the slots of the static handle
+ * table. A build may choose another size (1..=4095) with the environment variable
+ * `LINER_MAX_CLIENTS` at compile time; `lnr_max_clients()` says what the library was
+ * built with.
  */
-#define LNR_MAX_CLIENTS 64
+#define LNR_MAX_CLIENTS 256
 
 /**
  * Longest unique name or topic, in bytes without the NUL.
@@ -294,6 +297,14 @@ extern "C" {
 const char *lnr_version(void);
 
 /**
+ * How many clients can be alive at once in this process: the size of the handle table
+ * this library was built with (`LNR_MAX_CLIENTS` unless the build set `LINER_MAX_CLIENTS`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_max_clients(void);
+
+/**
  * Creates a client of the Redis backend: checks the names, connects to Redis (within the
  * Redis timeout, `lnr_config_set_redis_timeout_ms`) and takes a slot of the handle table.
  * Nothing is bound or registered until `lnr_run`. `localhost` is the listen address
@@ -301,7 +312,7 @@ const char *lnr_version(void);
  * process-wide settings (`lnr_config_*`) as they are now.
  *
  * Returns NULL, with the reason on the log callback or stderr, when an argument is NULL,
- * empty or not UTF-8, a name is invalid, Redis cannot be reached, or all `LNR_MAX_CLIENTS`
+ * empty or not UTF-8, a name is invalid, Redis cannot be reached, or all `lnr_max_clients()`
  * slots are taken. Free the client with `lnr_delete_client`.
  *
  * Thread safety: any thread.

@@ -110,6 +110,7 @@ _SEND_ARGS = [_HANDLE, c_char_p, c_char_p, c_size_t, c_bool]
 # name: (restype, argtypes)
 _PROTOTYPES = {
     "lnr_version": (c_char_p, []),
+    "lnr_max_clients": (c_size_t, []),
     "lnr_new_client_redis": (_HANDLE, [c_char_p, c_char_p, c_char_p, c_char_p]),
     "lnr_delete_client": (c_bool, [_HANDLE]),
     "lnr_last_error_code": (c_int, [_HANDLE]),
@@ -309,6 +310,12 @@ def _loaded() -> ctypes.CDLL:
 def version() -> str:
     """The library's version string."""
     return _text(_loaded().lnr_version()) or ""
+
+
+def max_clients() -> int:
+    """How many clients can be alive at once in this process (``lnr_max_clients``): the
+    size of the library's handle table, 256 unless it was built with ``LINER_MAX_CLIENTS``."""
+    return _loaded().lnr_max_clients()
 
 
 def set_log_callback(callback: Optional[LogCallback]) -> bool:

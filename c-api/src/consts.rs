@@ -77,8 +77,11 @@ pub const LNR_PEER_UNAUTHORIZED: c_int = 13;
 /// `message` says which.
 pub const LNR_PEER_LIMITED: c_int = 14;
 
-/// Most clients alive at once in one process: the slots of the static handle table.
-pub const LNR_MAX_CLIENTS: usize = 64;
+/// Most clients alive at once in one process by default: the slots of the static handle
+/// table. A build may choose another size (1..=4095) with the environment variable
+/// `LINER_MAX_CLIENTS` at compile time; `lnr_max_clients()` says what the library was
+/// built with.
+pub const LNR_MAX_CLIENTS: usize = 256;
 /// Longest unique name or topic, in bytes without the NUL.
 pub const LNR_MAX_NAME_LEN: usize = 128;
 /// Longest address string handed out (`host:port`), in bytes without the NUL; longer
@@ -184,8 +187,7 @@ const _: () = {
     assert!(LNR_MAX_NAME_LEN == liner_core::frame::MAX_NAME_LEN);
     assert!(LNR_MAX_ROUTE_TOPICS == liner::MAX_ROUTE_TOPICS);
     assert!(LNR_MAX_ADDRS_PER_TOPIC == liner::MAX_ADDRS_PER_TOPIC);
-    // A handle keeps the slot index (+1) in its low byte.
-    assert!(LNR_MAX_CLIENTS > 0 && LNR_MAX_CLIENTS < 256);
+    assert!(LNR_MAX_CLIENTS > 0);
 };
 
 #[cfg(test)]

@@ -8,11 +8,10 @@ use liner::Client;
 
 use super::boundary::{guard, on_client, query_client};
 use super::callbacks::{fallible_receive_shim, receive_shim};
-use super::consts::LNR_MAX_CLIENTS;
 use super::error::CallError;
 use super::logline::emit;
 use super::settings::client_config;
-use super::slots;
+use super::slots::{self, TABLE_SIZE};
 use super::text::str_arg;
 use super::types::{UserData, lnr_fallible_receive_cb, lnr_hClient, lnr_receive_cb, lnr_uData};
 
@@ -35,6 +34,15 @@ const _: () = {
 #[unsafe(no_mangle)]
 pub extern "C" fn lnr_version() -> *const c_char {
     guard("lnr_version", c"".as_ptr(), || VERSION.as_ptr().cast())
+}
+
+/// How many clients can be alive at once in this process: the size of the handle table
+/// this library was built with (`LNR_MAX_CLIENTS` unless the build set `LINER_MAX_CLIENTS`).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn lnr_max_clients() -> usize {
+    TABLE_SIZE
 }
 
 /// Reads the four creation arguments; every one must be non-NULL, non-empty UTF-8.
@@ -72,7 +80,7 @@ unsafe fn creation_args<'a>(
 /// process-wide settings (`lnr_config_*`) as they are now.
 ///
 /// Returns NULL, with the reason on the log callback or stderr, when an argument is NULL,
-/// empty or not UTF-8, a name is invalid, Redis cannot be reached, or all `LNR_MAX_CLIENTS`
+/// empty or not UTF-8, a name is invalid, Redis cannot be reached, or all `lnr_max_clients()`
 /// slots are taken. Free the client with `lnr_delete_client`.
 ///
 /// Thread safety: any thread.
@@ -105,8 +113,8 @@ pub unsafe extern "C" fn lnr_new_client_redis(
         };
         slots::insert(client).unwrap_or_else(|| {
             emit(format_args!(
-                "cannot create client '{name}': all {LNR_MAX_CLIENTS} client slots are in use \
-                 (LNR_MAX_CLIENTS); delete a client first"
+                "cannot create client '{name}': all {TABLE_SIZE} client slots are in use \
+                 (lnr_max_clients); delete a client first"
             ));
             ptr::null_mut()
         })

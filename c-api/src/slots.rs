@@ -1,11 +1,12 @@
-//! The static client table behind every `lnr_hClient`: `LNR_MAX_CLIENTS` slots, each holding
-//! at most one client, its generation, its last error and the buffers of the strings handed
+//! The static client table behind every `lnr_hClient`: [`TABLE_SIZE`] slots (default
+//! `LNR_MAX_CLIENTS`, or `LINER_MAX_CLIENTS` from the build's environment), each holding at
+//! most one client, its generation, its last error and the buffers of the strings handed
 //! out for it. No allocation happens here; handles are encoded integers, never pointers.
 //!
-//! Handle = `(generation << 8) | (index + 1)`: never NULL, and a handle whose slot was
+//! Handle = `(generation << 12) | (index + 1)`: never NULL, and a handle whose slot was
 //! emptied or reused (its generation moved on) no longer matches, so stale, double-deleted
-//! and forged handles are rejected. Generations count 1..=2^24-1 per slot and then wrap
-//! (a handle kept across 16 million deletions of its slot could alias a later client).
+//! and forged handles are rejected. Generations count 1..=2^20-1 per slot and then wrap
+//! (a handle kept across a million deletions of its slot could alias a later client).
 //!
 //! Locking: a slot's `RwLock` is held only to check the generation and clone the client's
 //! `Arc`, never while calling into the client. So a receive callback can call back into the
@@ -27,10 +28,36 @@ pub(crate) type NameText = CText<{ LNR_MAX_NAME_LEN + 1 }>;
 /// Buffer of an address.
 pub(crate) type AddrText = CText<{ LNR_MAX_ADDR_LEN + 1 }>;
 
-const INDEX_BITS: u32 = 8;
+const INDEX_BITS: u32 = 12;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
-/// Generations fit in 24 bits so a handle fits a 32-bit `void*` too.
-const GENERATION_MASK: u32 = (1 << 24) - 1;
+/// Generations fit in 20 bits so a handle fits a 32-bit `void*` too.
+const GENERATION_MASK: u32 = (1 << 20) - 1;
+
+/// Slots of the table: `LINER_MAX_CLIENTS` from the build's environment, else
+/// `LNR_MAX_CLIENTS`. A value that is not a number in 1..=4095 fails the build.
+pub(crate) const TABLE_SIZE: usize = match option_env!("LINER_MAX_CLIENTS") {
+    Some(text) => parse_table_size(text),
+    None => LNR_MAX_CLIENTS,
+};
+
+/// The decimal `text` as a table size, at compile time.
+const fn parse_table_size(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    assert!(!bytes.is_empty(), "LINER_MAX_CLIENTS is empty");
+    let mut value = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        assert!(
+            bytes[i].is_ascii_digit(),
+            "LINER_MAX_CLIENTS is not a number"
+        );
+        value = value * 10 + (bytes[i] - b'0') as usize;
+        assert!(value <= INDEX_MASK, "LINER_MAX_CLIENTS is above 4095");
+        i += 1;
+    }
+    assert!(value > 0, "LINER_MAX_CLIENTS is 0");
+    value
+}
 
 /// The client in a slot and what identifies it.
 struct Occupant {
@@ -85,7 +112,7 @@ impl Slot {
     }
 }
 
-static TABLE: [Slot; LNR_MAX_CLIENTS] = [const { Slot::new() }; LNR_MAX_CLIENTS];
+static TABLE: [Slot; TABLE_SIZE] = [const { Slot::new() }; TABLE_SIZE];
 
 /// A live client found through its handle (holds a reference, not the slot lock).
 pub(crate) struct Entry {
@@ -118,12 +145,12 @@ fn decode(h: lnr_hClient) -> Option<(usize, u32)> {
     let raw = h.addr();
     let index = (raw & INDEX_MASK).checked_sub(1)?;
     let generation = u32::try_from(raw >> INDEX_BITS).ok()?;
-    (index < LNR_MAX_CLIENTS && generation != 0 && generation <= GENERATION_MASK)
+    (index < TABLE_SIZE && generation != 0 && generation <= GENERATION_MASK)
         .then_some((index, generation))
 }
 
 /// Puts `client` in a free slot and returns its handle; `None` (the client is dropped) when
-/// all `LNR_MAX_CLIENTS` slots are taken.
+/// all [`TABLE_SIZE`] slots are taken.
 pub(crate) fn insert(client: Client) -> Option<lnr_hClient> {
     for (index, slot) in TABLE.iter().enumerate() {
         if slot.occupant().client.is_some() {
@@ -203,22 +230,35 @@ mod tests {
 
     #[test]
     fn handles_round_trip_and_reject_malformed_values() {
-        for (index, generation) in [(0, 1), (LNR_MAX_CLIENTS - 1, GENERATION_MASK), (5, 77)] {
+        for (index, generation) in [(0, 1), (TABLE_SIZE - 1, GENERATION_MASK), (5, 77)] {
             let h = encode(index, generation);
             assert!(!h.is_null());
             assert_eq!(decode(h), Some((index, generation)));
         }
         assert_eq!(decode(std::ptr::null_mut()), None);
-        // Index byte 0 (NULL-like), index out of range, generation 0.
-        assert_eq!(decode(std::ptr::without_provenance_mut(0x100)), None);
-        assert_eq!(decode(encode(LNR_MAX_CLIENTS, 1)), None);
+        // Index bits 0 (NULL-like), index out of range, generation 0.
+        assert_eq!(
+            decode(std::ptr::without_provenance_mut(1 << INDEX_BITS)),
+            None
+        );
+        assert_eq!(decode(encode(TABLE_SIZE, 1)), None);
         assert_eq!(decode(std::ptr::without_provenance_mut(1)), None);
+    }
+
+    #[test]
+    fn table_sizes_parse_at_compile_time() {
+        assert_eq!(parse_table_size("1"), 1);
+        assert_eq!(parse_table_size("4095"), 4095);
+        assert_eq!(
+            TABLE_SIZE, LNR_MAX_CLIENTS,
+            "tests build with the default size"
+        );
     }
 
     #[test]
     fn unknown_handles_find_nothing() {
         // A well-formed handle whose slot holds no client with that generation.
-        let forged = encode(LNR_MAX_CLIENTS - 1, GENERATION_MASK);
+        let forged = encode(TABLE_SIZE - 1, GENERATION_MASK);
         assert!(lookup(forged).is_none());
         assert!(remove(forged).is_none());
         assert!(name(forged, Name::Topic).is_null());

@@ -164,6 +164,7 @@ def status_and_context_manager(s: Scenario) -> None:
 
 def body(s: Scenario) -> None:
     check(liner.version(), "empty version")
+    check(liner.max_clients() == 256, f"handle table of {liner.max_clients()} slots, not the default 256")
     constructor_failures(s)
     log_callback_sees_lines(s)
     limits()
