@@ -174,6 +174,13 @@
 #define LNR_PEER_LIMITED 14
 
 /**
+ * Status kind (added by liner-broker): a topic this client sends to has more listeners
+ * than it routes to (max listeners per topic, or max peers); the first ones get the
+ * messages. Reported once per topic; `message` says how many.
+ */
+#define LNR_ROUTES_TRUNCATED 15
+
+/**
  * Most clients alive at once in one process by default: the slots of the static handle
  * table. A build may choose another size (1..=4095) with the environment variable
  * `LINER_MAX_CLIENTS` at compile time; `lnr_max_clients()` says what the library was
@@ -198,14 +205,16 @@
 #define LNR_MAX_ERROR_LEN 511
 
 /**
- * Most destination topics one client sends to.
+ * Most destination topics one client sends to, by default (`lnr_config_set_max_route_topics`).
  */
-#define LNR_MAX_ROUTE_TOPICS 64
+#define LNR_MAX_ROUTE_TOPICS 1024
 
 /**
- * Most listener addresses per destination topic.
+ * Most listeners per destination topic a client routes to, by default
+ * (`lnr_config_set_max_listeners_per_topic`); beyond it the first ones are used and the
+ * rest reported (`LNR_ROUTES_TRUNCATED`).
  */
-#define LNR_MAX_ADDRS_PER_TOPIC 32
+#define LNR_MAX_ADDRS_PER_TOPIC 1024
 
 /**
  * Opaque client handle. It encodes a slot index and a generation; it is never a pointer
@@ -632,6 +641,39 @@ long long lnr_pending_count(lnr_hClient h);
  * Thread safety: any thread.
  */
 bool lnr_pending_by_peer(lnr_hClient h, lnr_pending_cb callback, lnr_uData user_data);
+
+/**
+ * Most destination topics one client created afterwards sends to; a send to one more
+ * fails with `LNR_ERR_INVALID_ARG`. 0 = library default (`LNR_MAX_ROUTE_TOPICS`, 1024).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_route_topics(size_t count);
+
+/**
+ * The value clients created now get (see `lnr_config_set_max_route_topics`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_max_route_topics(void);
+
+/**
+ * Most listeners of one topic a client created afterwards routes to: a topic with more
+ * catalog rows is routed to the first ones, the rest are reported once
+ * (`LNR_ROUTES_TRUNCATED`) and sending keeps working. Each routed listener is an outbound
+ * peer, so `lnr_config_set_max_peers` bounds it too. 0 = library default
+ * (`LNR_MAX_ADDRS_PER_TOPIC`, 1024).
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_max_listeners_per_topic(size_t count);
+
+/**
+ * The value clients created now get (see `lnr_config_set_max_listeners_per_topic`).
+ *
+ * Thread safety: any thread.
+ */
+size_t lnr_config_max_listeners_per_topic(void);
 
 /**
  * Sets the process-wide log callback; NULL restores stderr (lines prefixed "liner: ").

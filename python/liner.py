@@ -88,6 +88,7 @@ LNR_FRAMES_ABANDONED = 11
 LNR_PARKED_DROPPED = 12
 LNR_PEER_UNAUTHORIZED = 13
 LNR_PEER_LIMITED = 14
+LNR_ROUTES_TRUNCATED = 15
 
 ERROR_NAMES = {v: k for k, v in globals().items() if k == "LNR_OK" or k.startswith("LNR_ERR_")}
 STATUS_NAMES = {
@@ -169,6 +170,8 @@ _CONFIG_SETTINGS = {
     "max_conns_per_source": c_size_t,
     "large_frame_budget": c_size_t,
     "min_frame_rate": c_size_t,
+    "max_route_topics": c_size_t,
+    "max_listeners_per_topic": c_size_t,
 }
 # Settings taking a file path (str, bytes or os.PathLike; None or "" clears), set through
 # config_set and not readable back.

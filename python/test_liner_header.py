@@ -135,6 +135,7 @@ class HeaderMatchesBinding(unittest.TestCase):
             "LNR_LISTENER_",
             "LNR_FRAMES_",
             "LNR_PARKED_",
+            "LNR_ROUTES_",
         )
         codes = {k for k in defines if k == "LNR_OK" or k.startswith(kinds)}
         self.assertEqual(codes, set(ours), "error/status constants missing on one side")

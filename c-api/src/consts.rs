@@ -76,6 +76,10 @@ pub const LNR_PEER_UNAUTHORIZED: c_int = 13;
 /// resource limit (per-source connections, handshake slots, max peers, a too slow frame);
 /// `message` says which.
 pub const LNR_PEER_LIMITED: c_int = 14;
+/// Status kind (added by liner-broker): a topic this client sends to has more listeners
+/// than it routes to (max listeners per topic, or max peers); the first ones get the
+/// messages. Reported once per topic; `message` says how many.
+pub const LNR_ROUTES_TRUNCATED: c_int = 15;
 
 /// Most clients alive at once in one process by default: the slots of the static handle
 /// table. A build may choose another size (1..=4095) with the environment variable
@@ -89,10 +93,12 @@ pub const LNR_MAX_NAME_LEN: usize = 128;
 pub const LNR_MAX_ADDR_LEN: usize = 261;
 /// Longest error message kept per client, in bytes without the NUL (longer ones are cut).
 pub const LNR_MAX_ERROR_LEN: usize = 511;
-/// Most destination topics one client sends to.
-pub const LNR_MAX_ROUTE_TOPICS: usize = 64;
-/// Most listener addresses per destination topic.
-pub const LNR_MAX_ADDRS_PER_TOPIC: usize = 32;
+/// Most destination topics one client sends to, by default (`lnr_config_set_max_route_topics`).
+pub const LNR_MAX_ROUTE_TOPICS: usize = 1024;
+/// Most listeners per destination topic a client routes to, by default
+/// (`lnr_config_set_max_listeners_per_topic`); beyond it the first ones are used and the
+/// rest reported (`LNR_ROUTES_TRUNCATED`).
+pub const LNR_MAX_ADDRS_PER_TOPIC: usize = 1024;
 
 /// The C constant of an error code; exhaustive, so a new variant breaks the build here.
 pub(crate) const fn error_constant(code: ErrorCode) -> c_int {
@@ -132,6 +138,7 @@ pub(crate) const fn status_constant(kind: StatusKind) -> c_int {
         StatusKind::ParkedDropped => LNR_PARKED_DROPPED,
         StatusKind::PeerUnauthorized => LNR_PEER_UNAUTHORIZED,
         StatusKind::PeerLimited => LNR_PEER_LIMITED,
+        StatusKind::RoutesTruncated => LNR_ROUTES_TRUNCATED,
     }
 }
 
@@ -153,7 +160,7 @@ const ALL_ERROR_CODES: [ErrorCode; 15] = [
     ErrorCode::SeqExhausted,
 ];
 
-const ALL_STATUS_KINDS: [StatusKind; 14] = [
+const ALL_STATUS_KINDS: [StatusKind; 15] = [
     StatusKind::PeerConnected,
     StatusKind::PeerDisconnected,
     StatusKind::PeerSubscribed,
@@ -168,6 +175,7 @@ const ALL_STATUS_KINDS: [StatusKind; 14] = [
     StatusKind::ParkedDropped,
     StatusKind::PeerUnauthorized,
     StatusKind::PeerLimited,
+    StatusKind::RoutesTruncated,
 ];
 
 // The restated values equal liner-broker's, and liner-core's limits are the ones documented.
@@ -185,14 +193,19 @@ const _: () = {
         i += 1;
     }
     assert!(LNR_MAX_NAME_LEN == liner_core::frame::MAX_NAME_LEN);
-    assert!(LNR_MAX_ROUTE_TOPICS == liner::MAX_ROUTE_TOPICS);
-    assert!(LNR_MAX_ADDRS_PER_TOPIC == liner::MAX_ADDRS_PER_TOPIC);
     assert!(LNR_MAX_CLIENTS > 0);
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn route_limits_are_the_library_defaults() {
+        let config = liner::Config::default();
+        assert_eq!(LNR_MAX_ROUTE_TOPICS, config.max_route_topics);
+        assert_eq!(LNR_MAX_ADDRS_PER_TOPIC, config.max_listeners_per_topic);
+    }
 
     #[test]
     fn every_variant_is_listed_once() {
@@ -205,7 +218,7 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            (LNR_PEER_CONNECTED..=LNR_PEER_LIMITED).collect::<Vec<_>>()
+            (LNR_PEER_CONNECTED..=LNR_ROUTES_TRUNCATED).collect::<Vec<_>>()
         );
     }
 }

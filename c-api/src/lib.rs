@@ -10,7 +10,7 @@
 //! handle table; `boundary` panic barrier and callback scopes; `error` last error;
 //! `text` strings; `lifecycle` create/run/stop/delete; `send` the message path; `admin`
 //! catalog and store calls; `addrs` names and addresses; `callbacks` receive and status
-//! shims; `settings` process-wide settings; `trust` the shared secret and inbound limits;
+//! shims; `settings` process-wide settings; `trust` the shared secret and inbound limits; `fanout` topics and listeners per client;
 //! `redis_ca` the CA file for `rediss://`; `logline` the log sink.
 
 // Modules import each other through `super::`, not `crate::`, so c-api/tests can compile
@@ -30,6 +30,7 @@ mod send;
 mod addrs;
 mod admin;
 // Process-wide settings and the log sink.
+mod fanout;
 mod logline;
 mod redis_ca;
 mod settings;

@@ -106,7 +106,7 @@ static MAX_PARKED_AGE: ExactSetting = ExactSetting {
     read: |c| u64::try_from(c.max_parked_age.as_millis()).unwrap_or(u64::MAX),
 };
 
-static SIZE_SETTINGS: [&SizeSetting; 9] = [
+static SIZE_SETTINGS: [&SizeSetting; 11] = [
     &MAX_MESSAGE_SIZE,
     &WINDOW_BYTES,
     &RECV_BUFFER_BYTES,
@@ -116,6 +116,8 @@ static SIZE_SETTINGS: [&SizeSetting; 9] = [
     &MAX_CONNS_PER_SOURCE,
     &LARGE_FRAME_BUDGET,
     &MIN_FRAME_RATE,
+    &MAX_ROUTE_TOPICS,
+    &MAX_LISTENERS_PER_TOPIC,
 ];
 /// Inbound limits (docs/operations.md, "Trust boundary"); their C functions are in `trust`.
 pub(crate) static MAX_HANDSHAKES: SizeSetting = SizeSetting {
@@ -138,6 +140,16 @@ pub(crate) static LARGE_FRAME_BUDGET: SizeSetting = SizeSetting {
 pub(crate) static MIN_FRAME_RATE: SizeSetting = SizeSetting {
     value: AtomicUsize::new(0),
     field: |c| &mut c.min_frame_rate,
+};
+
+/// How far one client fans out; their C functions are in `fanout`.
+pub(crate) static MAX_ROUTE_TOPICS: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.max_route_topics,
+};
+pub(crate) static MAX_LISTENERS_PER_TOPIC: SizeSetting = SizeSetting {
+    value: AtomicUsize::new(0),
+    field: |c| &mut c.max_listeners_per_topic,
 };
 
 static MILLIS_SETTINGS: [&MillisSetting; 5] = [

@@ -193,6 +193,7 @@ pub(crate) fn refresh_topic(
 ) -> Result<usize, Error> {
     let key = store.topic_key(topic)?;
     let mut rows = Vec::new();
+    let mut left_out = 0usize;
     for (addr_text, name) in store.addresses(topic)? {
         if name == shared.unique_name {
             continue;
@@ -201,12 +202,31 @@ pub(crate) fn refresh_topic(
             log!("catalog row '{addr_text}' of '{topic}' is not an address; skipped");
             continue;
         };
+        if !within_limits(shared, &rows, &name) {
+            left_out += 1;
+            continue;
+        }
         let peer = peer_named(shared, store, &name)?;
         store.remember_listener(&shared.unique_name, &shared.topic, &addr_text, topic, &name)?;
         rows.push(RouteRow { addr, peer });
     }
     let had_routes = shared.registry.knows_topic(topic);
-    shared.registry.set_routes(topic, key, &rows)?;
+    let max_topics = shared.config.max_route_topics;
+    if shared
+        .registry
+        .set_routes(topic, key, &rows, left_out > 0, max_topics)?
+    {
+        let message = format!(
+            "{} listeners, routing to the first {} (Config::max_listeners_per_topic {}, \
+             max_peers {})",
+            rows.len() + left_out,
+            rows.len(),
+            shared.config.max_listeners_per_topic,
+            shared.config.max_peers
+        );
+        log!("topic '{topic}': {message}");
+        shared.report(StatusKind::RoutesTruncated, topic, "", &message);
+    }
     if rows.is_empty() && had_routes {
         shared.report(StatusKind::SenderRouteLost, topic, "", "no address left");
     }
@@ -239,6 +259,9 @@ pub(crate) fn route_to_remembered(
         let Some(addr) = resolve(&hint.addr) else {
             continue;
         };
+        if !within_limits(shared, &rows, &name) {
+            continue;
+        }
         // The address may serve another listener by now (a port reused): keep its route.
         if shared
             .registry
@@ -252,10 +275,21 @@ pub(crate) fn route_to_remembered(
     }
     if !rows.is_empty() {
         let key = store.topic_key(topic)?;
-        shared.registry.set_routes(topic, key, &rows)?;
+        let max_topics = shared.config.max_route_topics;
+        shared
+            .registry
+            .set_routes(topic, key, &rows, false, max_topics)?;
         shared.wake_sender();
     }
     Ok(rows.len())
+}
+
+/// Whether listener `name` may join `rows`: the topic is below
+/// `Config::max_listeners_per_topic` and a peer for it exists or fits under `max_peers`.
+fn within_limits(shared: &Shared, rows: &[RouteRow], name: &str) -> bool {
+    let config = &shared.config;
+    rows.len() < config.max_listeners_per_topic
+        && shared.registry.has_room_for(name, config.max_peers)
 }
 
 /// The outbound peer of listener `name`, created on first use.

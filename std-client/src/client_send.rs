@@ -41,7 +41,7 @@ impl Client {
             self.with_routes(topic, at_least_once, |registry| registry.all(topic))?;
         let mut first_error = None;
         let mut wake = false;
-        for peer in &peers {
+        for (_, peer) in peers.iter() {
             match self.enqueue(peer, topic, key, payload, at_least_once) {
                 Ok(woken) => wake |= woken,
                 Err(e) => {

@@ -22,6 +22,13 @@ pub struct Config {
     pub max_message_size: usize,
     /// Most outbound peers, and most inbound connections past the handshake.
     pub max_peers: usize,
+    /// Most destination topics one client sends to (followed topics).
+    pub max_route_topics: usize,
+    /// Most listeners of one topic a sender routes to. A topic with more catalog rows is
+    /// routed to the first ones and the rest are reported once (`RoutesTruncated`); sending
+    /// to it keeps working. Each routed listener is an outbound peer, so `max_peers` bounds
+    /// this too.
+    pub max_listeners_per_topic: usize,
     /// Pre-shared secret both ends of every connection must prove (wire protocol v2). `None`:
     /// `LINER_SECRET` from the environment when `run` starts, else no authentication —
     /// any peer that reaches the port is trusted (trusted networks only).
@@ -102,6 +109,8 @@ impl Default for Config {
             recv_buffer_bytes: 256 << 10,
             max_message_size: 64 << 20,
             max_peers: 256,
+            max_route_topics: 1024,
+            max_listeners_per_topic: 1024,
             secret: None,
             max_handshakes: 64,
             max_handshakes_per_source: 8,
@@ -147,6 +156,8 @@ impl Config {
             ("drain_batch", self.drain_batch),
             ("ack_batch", self.ack_batch as usize),
             ("max_handshakes", self.max_handshakes),
+            ("max_route_topics", self.max_route_topics),
+            ("max_listeners_per_topic", self.max_listeners_per_topic),
             ("max_handshakes_per_source", self.max_handshakes_per_source),
             ("max_conns_per_source", self.max_conns_per_source),
             ("min_frame_rate", self.min_frame_rate),

@@ -37,7 +37,6 @@ pub use error::{Error, ErrorCode};
 pub use inbound::{FallibleCallback, ReceiveCallback, Redeliver};
 pub use log::{LogHook, set_log_hook};
 pub use names::INTERNAL_PREFIX;
-pub use registry::{MAX_ADDRS_PER_TOPIC, MAX_ROUTE_TOPICS};
 pub use secret::{MIN_SECRET_LEN, SECRET_ENV, Secret};
 pub use stats::Stats;
 pub use status::{Status, StatusCallback, StatusKind};

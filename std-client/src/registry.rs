@@ -1,39 +1,49 @@
 //! The sender's view of the mesh: outbound peers by unique name, and routes from a
-//! destination topic to listener addresses (liner-core `RouteTable`, round-robin).
+//! destination topic to the listeners serving it (round-robin for `send_to`, all of them
+//! for `send_all`).
 //!
-//! The `RouteTable` is the source of truth for which addresses serve a topic and whose turn
-//! it is. On top of it each followed topic has one `Dest` entry, rebuilt whenever its
-//! routes are replaced: the topic's wire key and its addresses already resolved to peers.
-//! A send finds that entry with one short scan (topics are few and compared by length
-//! first), so it costs one mutex, no hashing and one `Arc` clone.
+//! Each followed topic has one `Dest`: its wire key and its (address, peer) pairs in the
+//! catalog's order, rebuilt whenever the topic's routes are replaced. The pairs are an
+//! `Arc<[_]>`, so `send_all` takes them with one reference count and no copy; a send finds
+//! its `Dest` with one short scan of the followed topics, under one mutex, with no hashing
+//! and no allocation. How many topics and listeners per topic are followed is bounded by
+//! `Config::max_route_topics` and `Config::max_listeners_per_topic` (the catalog refresh
+//! routes to the first listeners and reports the rest, see `catalog::refresh_topic`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
-use liner_core::route::RouteTable;
-
 use crate::error::Error;
 use crate::peer::OutPeer;
 
-/// Most destination topics one client sends to.
-pub const MAX_ROUTE_TOPICS: usize = 64;
-/// Most listener addresses per destination topic.
-pub const MAX_ADDRS_PER_TOPIC: usize = 32;
+/// The listeners of one destination topic: address and peer, in catalog order.
+pub(crate) type PeerSet = Arc<[(SocketAddr, Arc<OutPeer>)]>;
 
-/// The peers of one `send_all`, collected without allocating.
-pub(crate) type PeerSet = heapless::Vec<Arc<OutPeer>, MAX_ADDRS_PER_TOPIC>;
-
-/// One followed destination topic, derived from the route table (see the module docs).
+/// One followed destination topic (see the module docs).
 struct Dest {
     topic: String,
     key: u64,
-    /// The peer behind each of the topic's addresses.
-    peers: heapless::Vec<(SocketAddr, Arc<OutPeer>), MAX_ADDRS_PER_TOPIC>,
+    peers: PeerSet,
+    /// Index in `peers` that `pick` tries next; always `< peers.len()` (0 when empty).
+    cursor: usize,
+    /// The catalog had more listeners than were routed to (reported once, see `set_routes`).
+    truncated: bool,
+}
+
+impl Dest {
+    /// Installs a new set; the address that was due next stays due next if it is still
+    /// present, so a refresh returning the same set in another order does not skew the
+    /// rotation.
+    fn set_peers(&mut self, peers: PeerSet) {
+        let due = self.peers.get(self.cursor).map(|(addr, _)| *addr);
+        let at = due.and_then(|due| peers.iter().position(|(addr, _)| *addr == due));
+        self.cursor = at.unwrap_or(self.cursor % peers.len().max(1));
+        self.peers = peers;
+    }
 }
 
 struct Routes {
-    table: RouteTable<MAX_ROUTE_TOPICS, MAX_ADDRS_PER_TOPIC>,
     /// Every topic whose routes were loaded, possibly with no address.
     dests: Vec<Dest>,
 }
@@ -63,10 +73,7 @@ pub(crate) struct Registry {
 impl Registry {
     pub fn new() -> Self {
         Registry {
-            routes: Mutex::new(Box::new(Routes {
-                table: RouteTable::new(),
-                dests: Vec::new(),
-            })),
+            routes: Mutex::new(Box::new(Routes { dests: Vec::new() })),
             peers: RwLock::new(Vec::new()),
             by_name: Mutex::new(HashMap::new()),
         }
@@ -87,83 +94,119 @@ impl Registry {
     /// for each in turn and delivered when it comes back.
     pub fn pick(&self, topic: &str) -> Result<(Arc<OutPeer>, u64), Error> {
         let mut routes = self.routes();
-        let Routes { table, dests } = &mut **routes;
-        let dest = dests
-            .iter()
+        let dest = routes
+            .dests
+            .iter_mut()
             .find(|d| d.topic == topic)
             .ok_or_else(|| Error::NoAddr(topic.to_string()))?;
+        let count = dest.peers.len();
         let mut first = None;
-        for _ in 0..dest.peers.len() {
-            let Some(addr) = table.next(topic) else {
-                break;
-            };
-            let Some((_, peer)) = dest.peers.iter().find(|(a, _)| *a == addr) else {
-                continue;
-            };
+        for _ in 0..count {
+            let at = dest.cursor;
+            dest.cursor = if at + 1 < count { at + 1 } else { 0 };
+            let peer = &dest.peers[at].1;
             if !peer.is_dead() {
                 return Ok((peer.clone(), dest.key));
             }
-            first.get_or_insert_with(|| (peer.clone(), dest.key));
+            first.get_or_insert(at);
         }
-        first.ok_or_else(|| Error::NoAddr(topic.to_string()))
+        first
+            .map(|at| (dest.peers[at].1.clone(), dest.key))
+            .ok_or_else(|| Error::NoAddr(topic.to_string()))
     }
 
     /// Every peer of `topic` and the topic's wire key.
     pub fn all(&self, topic: &str) -> Result<(PeerSet, u64), Error> {
         let routes = self.routes();
         let dest = routes.dest(topic)?;
-        let mut set = PeerSet::new();
-        for (_, peer) in &dest.peers {
-            // Both hold at most MAX_ADDRS_PER_TOPIC peers, so this cannot overflow.
-            let _ = set.push(peer.clone());
-        }
-        if set.is_empty() {
+        if dest.peers.is_empty() {
             return Err(Error::NoAddr(topic.to_string()));
         }
-        Ok((set, dest.key))
+        Ok((dest.peers.clone(), dest.key))
     }
 
-    /// Replaces the routes of `topic` with `rows` (the catalog's current content).
-    pub fn set_routes(&self, topic: &str, key: u64, rows: &[RouteRow]) -> Result<(), Error> {
+    /// Replaces the routes of `topic` with `rows` (the catalog's current content; an
+    /// address given twice counts once). `truncated`: the catalog had more listeners than
+    /// `rows` holds. Returns true when that is new for this topic (report it once). A topic
+    /// beyond `max_topics` is refused.
+    pub fn set_routes(
+        &self,
+        topic: &str,
+        key: u64,
+        rows: &[RouteRow],
+        truncated: bool,
+        max_topics: usize,
+    ) -> Result<bool, Error> {
         let mut routes = self.routes();
         let routes = &mut **routes;
-        routes
-            .table
-            .replace(topic, rows.iter().map(|r| r.addr))
-            .map_err(|e| Error::InvalidArg(format!("routes of '{topic}': {e}")))?;
-        let mut peers = heapless::Vec::new();
+        let mut pairs: Vec<(SocketAddr, Arc<OutPeer>)> = Vec::with_capacity(rows.len());
         for row in rows {
             row.peer.lock().addr = Some(row.addr);
-            // An address serves one listener: other topics routed to it follow along.
-            for dest in &mut routes.dests {
-                for (addr, peer) in &mut dest.peers {
-                    if *addr == row.addr {
-                        *peer = row.peer.clone();
-                    }
-                }
-            }
-            if !peers.iter().any(|(addr, _)| *addr == row.addr) {
-                // The table accepted these rows, so they fit.
-                let _ = peers.push((row.addr, row.peer.clone()));
+            if !pairs.iter().any(|(addr, _)| *addr == row.addr) {
+                pairs.push((row.addr, row.peer.clone()));
             }
         }
-        let dest = Dest {
-            topic: topic.to_string(),
-            key,
-            peers,
-        };
+        // An address serves one listener: other topics routed to it follow along.
+        for dest in routes.dests.iter_mut().filter(|d| d.topic != topic) {
+            let moved = |(addr, peer): &(SocketAddr, Arc<OutPeer>)| {
+                pairs
+                    .iter()
+                    .any(|(a, p)| a == addr && !Arc::ptr_eq(p, peer))
+            };
+            if dest.peers.iter().any(moved) {
+                let updated: Vec<_> = dest
+                    .peers
+                    .iter()
+                    .map(|(addr, peer)| {
+                        let now = pairs.iter().find(|(a, _)| a == addr);
+                        (*addr, now.map_or(peer, |(_, p)| p).clone())
+                    })
+                    .collect();
+                dest.peers = updated.into();
+            }
+        }
+        let peers: PeerSet = pairs.into();
+        let followed = routes.dests.len();
         match routes.dests.iter_mut().find(|d| d.topic == topic) {
-            Some(old) => *old = dest,
-            None => routes.dests.push(dest),
+            Some(dest) => {
+                dest.key = key;
+                dest.set_peers(peers);
+                let newly = truncated && !dest.truncated;
+                dest.truncated = truncated;
+                Ok(newly)
+            }
+            None if followed >= max_topics => Err(Error::InvalidArg(format!(
+                "cannot send to '{topic}': already {max_topics} destination topics \
+                 (Config::max_route_topics)"
+            ))),
+            None => {
+                routes.dests.push(Dest {
+                    topic: topic.to_string(),
+                    key,
+                    peers,
+                    cursor: 0,
+                    truncated,
+                });
+                Ok(truncated)
+            }
         }
-        Ok(())
+    }
+
+    /// Whether a peer for listener `name` exists or may still be created under `max_peers`.
+    pub fn has_room_for(&self, name: &str, max_peers: usize) -> bool {
+        let known = self
+            .by_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(name);
+        known || self.count() < max_peers
     }
 
     /// The peers `topic` routes to, with their addresses.
     pub fn peers_of(&self, topic: &str) -> Vec<(SocketAddr, Arc<OutPeer>)> {
         self.routes()
             .dest(topic)
-            .map(|d| d.peers.iter().cloned().collect())
+            .map(|d| d.peers.to_vec())
             .unwrap_or_default()
     }
 

@@ -44,6 +44,10 @@ pub enum StatusKind {
     /// source, handshake slots, `max_peers`, a frame slower than `min_frame_rate`;
     /// `message` says which.
     PeerLimited = 14,
+    /// A topic this client sends to has more listeners than it routes to
+    /// (`Config::max_listeners_per_topic`, or `max_peers` outbound peers in all): the first
+    /// ones get the messages, the rest none; reported once per topic, `message` says how many.
+    RoutesTruncated = 15,
 }
 
 /// One status report handed to the callback.

@@ -36,7 +36,10 @@ fn peer_reports_name_a_topic_routed_to_the_peer() {
         addr: script.addr(),
         peer: peer.clone(),
     };
-    h.shared.registry.set_routes("orders", 9, &[row]).unwrap();
+    h.shared
+        .registry
+        .set_routes("orders", 9, &[row], false, 1)
+        .unwrap();
     h.shared.wake_sender();
     let side = script.accept_welcome(LISTENER, 0);
     assert_eq!(
