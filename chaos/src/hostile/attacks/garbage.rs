@@ -8,8 +8,9 @@ use liner_core::frame::MAX_HEADER_LEN;
 use super::{Outcome, Report, any_close};
 use crate::hostile::net::{Conn, Got, await_all};
 use crate::hostile::peer::{Peer, STEP, data_bytes, hello_bytes, nonce};
-use crate::hostile::target::Target;
+use crate::hostile::target::{Ident, Target};
 use crate::payload;
+use crate::rng::Rng;
 
 /// Random bytes from many sources before any Hello; then insiders that send garbage after
 /// their handshake (an unknown kind, Data with unknown flag bits, a second Hello).
@@ -41,21 +42,9 @@ pub fn random_bytes(t: &Target) -> Result<Outcome, String> {
 
     let insiders = if t.full { 6 } else { 3 };
     for i in 0..insiders {
-        let id = t.insider_id();
-        let ident = t.register(id)?;
-        let mut peer = match Peer::insider(t, t.src(100 + i), &ident, nonce(&mut rng)) {
-            Ok(peer) => peer,
-            Err(end) => {
-                out.check("insider handshake", end, |_| false);
-                continue;
-            }
+        let Some((mut peer, ident)) = insider(t, 100 + i, &mut rng, &mut out)? else {
+            continue;
         };
-        out.established = 1;
-        let seq = peer.last + 1;
-        match peer.deliver(seq, &payload::insider(id, seq, 64)) {
-            Ok(()) => out.insider_acked += 1,
-            Err(end) => out.check("insider message before the garbage", end, |_| false),
-        }
         let garbage = match i % 3 {
             // Unknown kind 0xEE in a well-sized frame.
             0 => {
@@ -151,21 +140,9 @@ pub fn oversize_post(t: &Target) -> Result<Outcome, String> {
     let prompt = t.config.connect_timeout / 2;
     for i in 0..count {
         let len = lens[i % lens.len()] as u32;
-        let id = t.insider_id();
-        let ident = t.register(id)?;
-        let mut peer = match Peer::insider(t, t.src(i), &ident, nonce(&mut rng)) {
-            Ok(peer) => peer,
-            Err(end) => {
-                out.check("insider handshake", end, |_| false);
-                continue;
-            }
+        let Some((mut peer, _)) = insider(t, i, &mut rng, &mut out)? else {
+            continue;
         };
-        out.established = 1;
-        let seq = peer.last + 1;
-        match peer.deliver(seq, &payload::insider(id, seq, 64)) {
-            Ok(()) => out.insider_acked += 1,
-            Err(end) => out.check("insider message", end, |_| false),
-        }
         let mut bytes = len.to_le_bytes().to_vec();
         // Data kind, a seq and the topic key, as a real header would start.
         bytes.push(0x04);
@@ -187,4 +164,30 @@ pub fn oversize_post(t: &Target) -> Result<Outcome, String> {
     }
     out.expect(Report::Protocol, 1);
     Ok(out)
+}
+
+/// An insider from source `src` with its channel open and one message delivered before it
+/// misbehaves; `None` (booked as a failure in `out`) when its handshake failed.
+fn insider(
+    t: &Target,
+    src: usize,
+    rng: &mut Rng,
+    out: &mut Outcome,
+) -> Result<Option<(Peer, Ident)>, String> {
+    let id = t.insider_id();
+    let ident = t.register(id)?;
+    let mut peer = match Peer::insider(t, t.src(src), &ident, nonce(rng)) {
+        Ok(peer) => peer,
+        Err(end) => {
+            out.check("insider handshake", end, |_| false);
+            return Ok(None);
+        }
+    };
+    out.established = 1;
+    let seq = peer.last + 1;
+    match peer.deliver(seq, &payload::insider(id, seq, 64)) {
+        Ok(()) => out.insider_acked += 1,
+        Err(end) => out.check("insider message before the garbage", end, |_| false),
+    }
+    Ok(Some((peer, ident)))
 }
