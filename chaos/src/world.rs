@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use liner_broker::store::keys;
+use liner_broker::store::keys::Layout::Standalone;
 use liner_core::frame::{Frame, parse_frame};
 
 use crate::ledger::{Ledger, Tally};
@@ -396,7 +396,7 @@ impl World {
             .redis
             .connection()
             .ok_or("cannot read the parked messages: Redis is down")?;
-        let ck_key = keys::connection_key(
+        let ck_key = Standalone.connection_key(
             &self.sender_name(stream),
             &self.sender_topic(stream),
             listener,
@@ -409,7 +409,7 @@ impl World {
             return Ok(Vec::new());
         };
         let frames: Vec<Vec<u8>> = redis::cmd("LRANGE")
-            .arg(keys::messages(ck))
+            .arg(Standalone.messages(ck))
             .arg(0)
             .arg(-1)
             .query(&mut con)
@@ -436,7 +436,7 @@ impl World {
         let Some(mut con) = self.redis.connection() else {
             return 0;
         };
-        let ck_key = keys::connection_key(
+        let ck_key = Standalone.connection_key(
             &self.sender_name(stream),
             &self.sender_topic(stream),
             listener,
@@ -448,7 +448,7 @@ impl World {
             .flatten();
         ck.and_then(|ck| {
             redis::cmd("LLEN")
-                .arg(keys::messages(ck))
+                .arg(Standalone.messages(ck))
                 .query(&mut con)
                 .ok()
         })
@@ -460,7 +460,7 @@ impl World {
     pub fn catalog_has(&self, addr: &str) -> Option<bool> {
         let mut con = self.redis.connection()?;
         redis::cmd("HEXISTS")
-            .arg(keys::topic_addresses(&self.listener_topic()))
+            .arg(Standalone.topic_addresses(&self.listener_topic()))
             .arg(addr)
             .query(&mut con)
             .ok()
@@ -470,7 +470,7 @@ impl World {
     /// running process) and for how many more ms (`PTTL`); None while Redis cannot be read.
     pub fn name_owner(&self, unique: &str) -> Option<(Option<String>, i64)> {
         let mut con = self.redis.connection()?;
-        let key = keys::client_alive(unique);
+        let key = Standalone.client_alive(unique);
         let owner: Option<String> = redis::cmd("GET").arg(&key).query(&mut con).ok()?;
         let pttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut con).ok()?;
         Some((owner, pttl))
@@ -495,13 +495,13 @@ impl World {
     /// The listener cursor of `stream`'s channel as stored in Redis.
     pub fn stored_cursor(&self, stream: u32) -> Option<u64> {
         let mut con = self.redis.connection()?;
-        let ck_key = keys::connection_key(
+        let ck_key = Standalone.connection_key(
             &self.sender_name(stream),
             &self.sender_topic(stream),
             &self.listener_name(),
         );
         let ck: u64 = redis::cmd("GET").arg(&ck_key).query(&mut con).ok()?;
-        redis::cmd("GET").arg(keys::cursor(ck)).query(&mut con).ok()
+        redis::cmd("GET").arg(Standalone.cursor(ck)).query(&mut con).ok()
     }
 
     /// Waits until `stream` has at least `n` messages parked in Redis.

@@ -19,7 +19,7 @@ use crate::peer::{OutPeer, SEQ_BLOCK};
 use crate::registry::RouteRow;
 use crate::shared::Shared;
 use crate::status::StatusKind;
-use crate::store::{PeerEvent, PeerEventKind, Store, keys};
+use crate::store::{PeerEvent, PeerEventKind, Store};
 
 /// Resolves a catalog address (`ip:port` or `host:port`).
 pub(crate) fn resolve(addr: &str) -> Option<SocketAddr> {
@@ -122,7 +122,8 @@ pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
     let followed = shared.registry.topic_keys();
     let own = own.iter().map(|(key, topic)| (*key, &**topic));
     for (key, topic) in own.chain(followed.iter().map(|(t, k)| (*k, t.as_str()))) {
-        if let Err(e) = store.restore_key(&keys::topic_key(topic), key) {
+        let name = store.layout().topic_key(topic);
+        if let Err(e) = store.restore_key(&name, key) {
             log!("restoring the key of '{topic}' failed: {e}");
         }
     }
@@ -137,7 +138,9 @@ pub(crate) fn restore_after_data_loss(shared: &Shared, store: &mut Store) {
     let mut peers = Vec::new();
     shared.registry.snapshot(&mut peers);
     for peer in peers {
-        let name = keys::connection_key(&shared.unique_name, &shared.topic, &peer.name);
+        let name = store
+            .layout()
+            .connection_key(&shared.unique_name, &shared.topic, &peer.name);
         if let Err(e) = store.restore_key(&name, peer.ck) {
             log!("restoring connection key of {} failed: {e}", peer.name);
         }

@@ -103,7 +103,10 @@ impl Client {
             io: config.redis_timeout,
         };
         let ca_file = config.redis_ca_file.as_deref();
-        let store = Store::connect_with_ca_file(redis_url, timeouts, ca_file)?;
+        let mut store = Store::connect_with_ca_file(redis_url, timeouts, ca_file)?;
+        // WAIT holds the connection: its reply must come well before the read timeout.
+        let confirm_timeout = config.park_confirm_timeout.min(config.redis_timeout / 2);
+        store.set_park_durability(config.park_durability, confirm_timeout);
         let sender = mio::Poll::new().map_err(|e| Error::Startup(e.to_string()))?;
         let listener = mio::Poll::new().map_err(|e| Error::Startup(e.to_string()))?;
         let out_waker = mio::Waker::new(sender.registry(), OUT_WAKE)

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use crate::secret::Secret;
+use crate::store::ParkDurability;
 
 /// Capacities and timeouts of one client. Start from `Config::default()` and override fields.
 #[derive(Debug, Clone)]
@@ -100,6 +101,14 @@ pub struct Config {
     /// environment variable `LINER_REDIS_CA_FILE` if set, else the system's trust store.
     /// Ignored for other URLs.
     pub redis_ca_file: Option<std::path::PathBuf>,
+    /// How many Redis replicas must confirm parked messages (and seq reservations) before
+    /// the sender frees them, so a failover cannot lose them (`WAIT`). `Auto` (default): one
+    /// when the master has a replica connected, none on a server without replicas.
+    pub park_durability: ParkDurability,
+    /// Longest wait for those replicas (at most half of `redis_timeout`: `WAIT` holds the
+    /// connection); when fewer confirm, the frames stay in the window, `SenderStoreError` is
+    /// reported and parking is retried.
+    pub park_confirm_timeout: Duration,
 }
 
 impl Default for Config {
@@ -134,6 +143,8 @@ impl Default for Config {
             max_parked_age: Duration::ZERO,
             stop_timeout: Duration::from_millis(3000),
             redis_ca_file: None,
+            park_durability: ParkDurability::Auto,
+            park_confirm_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -181,6 +192,7 @@ impl Config {
             ("redis_timeout", self.redis_timeout),
             ("stop_timeout", self.stop_timeout),
             ("liveness_ttl", self.liveness_ttl),
+            ("park_confirm_timeout", self.park_confirm_timeout),
         ]
         .into_iter()
         .find(|(_, value)| value.is_zero());

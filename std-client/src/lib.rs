@@ -40,7 +40,7 @@ pub use names::INTERNAL_PREFIX;
 pub use secret::{MIN_SECRET_LEN, SECRET_ENV, Secret};
 pub use stats::Stats;
 pub use status::{Status, StatusCallback, StatusKind};
-pub use store::{PeerBacklog, PeerInfo};
+pub use store::{ParkDurability, PeerBacklog, PeerInfo};
 
 /// Version of the library (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

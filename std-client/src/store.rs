@@ -11,7 +11,11 @@
 mod lua;
 mod backlog;
 mod catalog;
+#[cfg(feature = "cluster")]
+mod cluster;
+mod conn;
 mod cursor;
+mod durability;
 mod endpoint;
 mod error;
 mod events;
@@ -24,10 +28,12 @@ mod redact;
 mod retention;
 mod scan;
 mod subscriber;
+mod target;
 mod tls;
 
 pub use backlog::PeerBacklog;
 pub use catalog::ListenerHint;
+pub use durability::ParkDurability;
 pub use endpoint::StoreTimeouts;
 pub use error::{SpillError, StoreError};
 pub use events::{PeerEvent, PeerEventKind};
@@ -36,14 +42,25 @@ pub use peers::PeerInfo;
 pub use subscriber::{EventNote, EventSubscriber};
 pub use tls::CA_FILE_ENV;
 
-use endpoint::Endpoint;
+use std::time::Duration;
+
+use durability::{Durability, DurabilityError};
+use keys::Layout;
 use link::Link;
+use target::Target;
 
 /// One connection to the Redis store; see the module docs.
 pub struct Store {
     link: Link,
+    /// Key names for the deployment `link` reaches.
+    keys: Layout,
     /// Reused to build `RPUSH` commands so spilling does not allocate per frame.
     push: redis::Cmd,
+    /// When parked chunks and seq reservations count as safe.
+    durability: Durability,
+    /// The queue whose last pushed chunk replicas did not confirm: the next push checks
+    /// its tail rather than pushing the chunk twice.
+    unconfirmed: Option<String>,
 }
 
 impl Store {
@@ -52,7 +69,10 @@ impl Store {
     /// Accepts `redis://[user:password@]host[:port][/db]`, the same with `rediss://` for TLS
     /// (trusting the CA file named by [`CA_FILE_ENV`] if set, else the system's trust store)
     /// and unix sockets (`redis+unix:///path/redis.sock`, `unix:///path/redis.sock?db=N`).
-    /// Fails within `timeouts.connect` (plus DNS) when the server is down.
+    /// A Redis Cluster is named by one or more of its nodes, separated by commas
+    /// (`redis://10.0.0.1:7000,redis://10.0.0.2:7000`); a single URL of a cluster node works
+    /// too, since the server says it is one. Fails within `timeouts.connect` (plus DNS) per
+    /// listed server when they are down.
     pub fn connect(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
         Self::connect_with_ca_file(url, timeouts, None)
     }
@@ -64,21 +84,51 @@ impl Store {
         timeouts: StoreTimeouts,
         ca_file: Option<&std::path::Path>,
     ) -> Result<Self, StoreError> {
-        Self::open(Endpoint::parse(url, timeouts, ca_file)?)
+        let (target, con) = Target::discover(url, timeouts, ca_file)?;
+        Ok(Self::with_link(Link::new(target, Some(con))))
     }
 
-    fn open(endpoint: Endpoint) -> Result<Self, StoreError> {
-        let mut link = Link::new(endpoint);
-        link.connection()?;
-        Ok(Self {
+    fn with_link(link: Link) -> Self {
+        Self {
+            keys: link.target().layout(),
             link,
             push: redis::Cmd::new(),
+            durability: Durability::default(),
+            unconfirmed: None,
+        }
+    }
+
+    /// Opens another connection to the same deployment with the same settings (for another
+    /// thread).
+    pub fn try_clone(&self) -> Result<Self, StoreError> {
+        let target = self.link.target().clone();
+        let con = target.connect()?;
+        Ok(Self {
+            durability: self.durability,
+            ..Self::with_link(Link::new(target, Some(con)))
         })
     }
 
-    /// Opens another connection to the same server with the same settings (for another thread).
-    pub fn try_clone(&self) -> Result<Self, StoreError> {
-        Self::open(self.link.endpoint().clone())
+    /// Sets how many replicas must confirm parked frames and seq reservations, and how long
+    /// to wait for them (see [`ParkDurability`]; the default is `Auto` with 1 s).
+    pub fn set_park_durability(&mut self, policy: ParkDurability, timeout: Duration) {
+        self.durability = Durability { policy, timeout };
+    }
+
+    /// Has the replicas the policy asks for confirm every write so far (the last to `key`).
+    fn confirm_durable(&mut self, key: &str) -> Result<(), StoreError> {
+        let durability = self.durability;
+        let con = self.link.connection()?;
+        match durability.confirm(con, key) {
+            Ok(()) => Ok(()),
+            Err(DurabilityError::Short(err)) => Err(err),
+            Err(DurabilityError::Redis(err)) => Err(self.link.fail(&err)),
+        }
+    }
+
+    /// How keys are named on this deployment (standalone or cluster, see [`keys`]).
+    pub fn layout(&self) -> Layout {
+        self.keys
     }
 
     /// Checks the server answers (reconnecting once if the kept connection broke).
@@ -90,19 +140,20 @@ impl Store {
 
     /// The logical database selected by the URL.
     pub fn db(&self) -> i64 {
-        self.link.endpoint().db()
+        self.link.target().primary().db()
     }
 
     /// A subscriber for peer events on its own connection (connected on first use).
     pub fn event_subscriber(&self) -> EventSubscriber {
-        EventSubscriber::new(self.link.endpoint().clone())
+        EventSubscriber::new(self.link.target().subscribe_nodes().to_vec())
     }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("addr", &self.link.endpoint().addr().to_string())
+            .field("addr", &self.link.target().primary().addr().to_string())
+            .field("layout", &self.keys)
             .field("db", &self.db())
             .finish_non_exhaustive()
     }

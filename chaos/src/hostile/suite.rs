@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use liner_broker::SECRET_ENV;
-use liner_broker::store::keys;
+use liner_broker::store::keys::Layout::Standalone;
 
 use super::attacks::{Attack, OUTSIDER_STREAMS, Outcome, Run};
 use super::bound::bound;
@@ -79,10 +79,10 @@ impl Suite {
                 .query(con)
                 .map_err(|e| format!("GET {key}: {e}"))
         };
-        let topic_key = get(&mut con, &keys::topic_key(&world.listener_topic()))?;
+        let topic_key = get(&mut con, &Standalone.topic_key(&world.listener_topic()))?;
         let legit_key = get(
             &mut con,
-            &keys::connection_key(
+            &Standalone.connection_key(
                 &world.sender_name(1),
                 &world.sender_topic(1),
                 &world.listener_name(),

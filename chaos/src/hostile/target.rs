@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use liner_broker::Config;
-use liner_broker::store::keys;
+use liner_broker::store::keys::{self, Layout::Standalone};
 
 use crate::rng::Rng;
 
@@ -85,7 +85,7 @@ impl Target {
         let name = format!("{}ins{id}", self.prefix);
         let topic = format!("{}inst{id}", self.prefix);
         let mut con = self.redis()?;
-        let key_name = keys::connection_key(&name, &topic, &self.listener_name);
+        let key_name = Standalone.connection_key(&name, &topic, &self.listener_name);
         let key = loop {
             let existing: Option<u64> = redis::cmd("GET")
                 .arg(&key_name)
@@ -110,7 +110,7 @@ impl Target {
             }
         };
         redis::cmd("SET")
-            .arg(keys::connection_sender(key))
+            .arg(Standalone.connection_sender(key))
             .arg(&topic)
             .query::<()>(&mut con)
             .map_err(|e| format!("SET sender of {key}: {e}"))?;
@@ -121,7 +121,7 @@ impl Target {
     pub fn stored_cursor(&self, key: u64) -> Result<u64, String> {
         let mut con = self.redis()?;
         let cursor: Option<u64> = redis::cmd("GET")
-            .arg(keys::cursor(key))
+            .arg(Standalone.cursor(key))
             .query(&mut con)
             .map_err(|e| format!("GET cursor of {key}: {e}"))?;
         Ok(cursor.unwrap_or(0))

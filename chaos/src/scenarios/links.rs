@@ -21,6 +21,7 @@
 //!
 //! Accounting as in the other scenarios; the listener is never killed, so 0 duplicates.
 
+use liner_broker::store::keys::Layout::Standalone;
 use liner_tests::FaultProxy;
 
 use super::{IDLE, STOP, ms};
@@ -100,7 +101,7 @@ pub fn slow_redis_start(w: &mut World) -> Result<(), String> {
     listener.stop(STOP)?;
     // The sender keeps the route and parks.
     w.wait_parked(1, 1000, ms(20_000))?;
-    let key = liner_broker::store::keys::topic_key(&w.listener_topic());
+    let key = Standalone.topic_key(&w.listener_topic());
     proxy.delay_matching(key.as_bytes(), ms(1500));
     listener = w.start_listener(&opts)?;
     let hit = proxy.delayed_chunks();

@@ -7,12 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use redis::{Commands, Connection, RedisResult, Value};
+use redis::{Commands, RedisResult, Value};
 
 use super::catalog::ListenerHint;
 use super::error::SpillError;
 use super::scan::scan_keys;
-use super::{Store, StoreError, keys};
+use super::conn::Conn;
+use super::keys::Layout;
+use super::{Store, StoreError};
 
 /// Most frames per `RPUSH`: one round trip each, short enough not to stall the server.
 const SPILL_CHUNK_FRAMES: usize = 1000;
@@ -119,7 +121,7 @@ impl Store {
         ck: u64,
         frames: impl IntoIterator<Item = &'f [u8]>,
     ) -> Result<usize, SpillError> {
-        let key = keys::messages(ck);
+        let key = self.keys.messages(ck);
         let mut frames = frames.into_iter().peekable();
         let mut stored = 0;
         while frames.peek().is_some() {
@@ -139,17 +141,31 @@ impl Store {
         Ok(stored)
     }
 
-    /// Sends the prepared `RPUSH`. A single `RPUSH` is atomic, so after a break either the
-    /// whole chunk is in the list (its tail is `last`) or none of it.
+    /// Sends the prepared `RPUSH` and has it confirmed durable. A single `RPUSH` is atomic,
+    /// so after a break either the whole chunk is in the list (its tail is `last`) or none of
+    /// it. A chunk that is in the list but was not confirmed durable is not pushed again by
+    /// the retry (its tail is checked first), only confirmed.
     fn push_chunk(&mut self, key: &str, last: &[u8]) -> Result<(), StoreError> {
-        let con = self.link.connection()?;
-        let err = match self.push.query::<u64>(con) {
-            Ok(_) => return Ok(()),
-            Err(err) => self.link.fail(&err),
-        };
-        if !matches!(err, StoreError::ConnectionLost(_)) {
-            return Err(err);
+        let retrying = self.unconfirmed.take().is_some_and(|k| k == key);
+        if retrying {
+            self.push_unless_tail(key, last)?;
+        } else {
+            let con = self.link.connection()?;
+            if let Err(err) = self.push.query::<u64>(con) {
+                let err = self.link.fail(&err);
+                if !matches!(err, StoreError::ConnectionLost(_)) {
+                    return Err(err);
+                }
+                self.push_unless_tail(key, last)?;
+            }
         }
+        self.confirm_durable(key).inspect_err(|_| {
+            self.unconfirmed = Some(key.to_string());
+        })
+    }
+
+    /// Pushes the prepared chunk unless the list already ends with `last`.
+    fn push_unless_tail(&mut self, key: &str, last: &[u8]) -> Result<(), StoreError> {
         let con = self.link.connection()?;
         let checked = con.lindex::<_, Option<Vec<u8>>>(key, -1).and_then(|tail| {
             if tail.as_deref() == Some(last) {
@@ -163,7 +179,7 @@ impl Store {
 
     /// Number of frames in the offline queue of `ck`.
     pub fn backlog_len(&mut self, ck: u64) -> Result<u64, StoreError> {
-        let key = keys::messages(ck);
+        let key = self.keys.messages(ck);
         self.link.idempotent(|con| con.llen(&key))
     }
 
@@ -180,7 +196,7 @@ impl Store {
         if count == 0 {
             return Ok(0);
         }
-        let key = keys::messages(ck);
+        let key = self.keys.messages(ck);
         let stop = start.saturating_add(count - 1);
         let reply: Value = self.link.idempotent(|con| {
             redis::cmd("LRANGE")
@@ -219,7 +235,7 @@ impl Store {
         out: &mut Vec<Vec<u8>>,
     ) -> Result<BacklogPosition, StoreError> {
         out.clear();
-        let key = keys::messages(ck);
+        let key = self.keys.messages(ck);
         let reply: Value = self.link.idempotent(|con| {
             redis::cmd("EVAL")
                 .arg(READ_AFTER_SCRIPT)
@@ -257,7 +273,7 @@ impl Store {
     /// the acknowledged frames gone and removes nothing. Duplicates stored by a repeated
     /// spill go with the frames they copy.
     pub fn trim_backlog(&mut self, ck: u64, n: usize, upto: u64) -> Result<u64, StoreError> {
-        let key = keys::messages(ck);
+        let key = self.keys.messages(ck);
         self.link.idempotent(|con| {
             redis::cmd("EVAL")
                 .arg(TRIM_SCRIPT)
@@ -276,10 +292,11 @@ impl Store {
         unique: &str,
         src_topic: &str,
     ) -> Result<u64, StoreError> {
+        let keys = self.keys;
         self.link.idempotent(|con| {
-            let queues: Vec<String> = sender_connections(con, unique, src_topic)?
+            let queues: Vec<String> = sender_connections(con, keys, unique, src_topic)?
                 .into_iter()
-                .map(|(_, ck)| keys::messages(ck))
+                .map(|(_, ck)| keys.messages(ck))
                 .collect();
             if queues.is_empty() {
                 return Ok(0);
@@ -290,9 +307,10 @@ impl Store {
 
     /// Total frames the sender (`unique`, `src_topic`) has queued in Redis for all listeners.
     pub fn pending_count(&mut self, unique: &str, src_topic: &str) -> Result<u64, StoreError> {
+        let keys = self.keys;
         self.link.idempotent(|con| {
-            let channels = sender_connections(con, unique, src_topic)?;
-            Ok(queue_lengths(con, &channels)?.into_iter().sum())
+            let channels = sender_connections(con, keys, unique, src_topic)?;
+            Ok(queue_lengths(con, keys, &channels)?.into_iter().sum())
         })
     }
 
@@ -304,13 +322,14 @@ impl Store {
         unique: &str,
         src_topic: &str,
     ) -> Result<Vec<PeerBacklog>, StoreError> {
+        let keys = self.keys;
         self.link.idempotent(|con| {
-            let channels = sender_connections(con, unique, src_topic)?;
-            let lengths = queue_lengths(con, &channels)?;
+            let channels = sender_connections(con, keys, unique, src_topic)?;
+            let lengths = queue_lengths(con, keys, &channels)?;
             if lengths.iter().all(|&count| count == 0) {
                 return Ok(Vec::new());
             }
-            let mut locations = listener_locations(con, unique, src_topic)?;
+            let mut locations = listener_locations(con, keys, unique, src_topic)?;
             let peers = channels
                 .into_iter()
                 .zip(lengths)
@@ -333,11 +352,12 @@ impl Store {
 
 /// (listener unique name, connection key) of every channel of the sender, sorted by name.
 fn sender_connections(
-    con: &mut Connection,
+    con: &mut Conn,
+    keys: Layout,
     unique: &str,
     src_topic: &str,
 ) -> RedisResult<Vec<(String, u64)>> {
-    let pattern = keys::connection_keys_pattern(unique, src_topic);
+    let pattern = keys.connection_keys_pattern(unique, src_topic);
     let found = scan_keys(con, &pattern)?;
     if found.is_empty() {
         return Ok(Vec::new());
@@ -347,7 +367,7 @@ fn sender_connections(
         .iter()
         .zip(cks)
         .filter_map(|(key, ck)| {
-            let listener = keys::listener_of_connection_key(key, unique, src_topic)?;
+            let listener = keys.listener_of_connection_key(key, unique, src_topic)?;
             Some((listener.to_string(), ck?))
         })
         .collect();
@@ -357,10 +377,11 @@ fn sender_connections(
 
 /// `LLEN` of each channel's queue. One command at a time rather than a pipeline: the
 /// `redis` crate waits out the read timeout once per pipelined reply on a stalled server.
-fn queue_lengths(con: &mut Connection, channels: &[(String, u64)]) -> RedisResult<Vec<u64>> {
+fn queue_lengths(con: &mut Conn,
+    keys: Layout, channels: &[(String, u64)]) -> RedisResult<Vec<u64>> {
     channels
         .iter()
-        .map(|(_, ck)| con.llen(keys::messages(*ck)))
+        .map(|(_, ck)| con.llen(keys.messages(*ck)))
         .collect()
 }
 
@@ -377,12 +398,13 @@ fn queue_lengths(con: &mut Connection, channels: &[(String, u64)]) -> RedisResul
 /// Each hinted topic's catalog is read once. Only a topic-only hint (written before hints
 /// named the listener) without a catalog row leaves its listener unlocated.
 fn listener_locations(
-    con: &mut Connection,
+    con: &mut Conn,
+    keys: Layout,
     unique: &str,
     src_topic: &str,
 ) -> RedisResult<BTreeMap<String, (String, String)>> {
     let stored: BTreeMap<String, String> =
-        con.hgetall(keys::sender_listeners(unique, src_topic))?;
+        con.hgetall(keys.sender_listeners(unique, src_topic))?;
     let hints: Vec<ListenerHint> = stored
         .into_iter()
         .map(|(addr, value)| ListenerHint::parse(addr, &value))
@@ -390,7 +412,7 @@ fn listener_locations(
     let mut catalogs: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
     for hint in &hints {
         if !catalogs.contains_key(hint.topic.as_str()) {
-            let rows = con.hgetall(keys::topic_addresses(&hint.topic))?;
+            let rows = con.hgetall(keys.topic_addresses(&hint.topic))?;
             catalogs.insert(&hint.topic, rows);
         }
     }

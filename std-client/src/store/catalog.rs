@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use redis::Commands;
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError};
 
 /// Separates the topic from the listener name in a hint's value (liner 1.4's choice).
 const HINT_SEPARATOR: char = '\x1f';
@@ -51,7 +51,7 @@ impl ListenerHint {
 impl Store {
     /// The catalog of `topic`: (address, unique_name) pairs sorted by address.
     pub fn addresses(&mut self, topic: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let key = keys::topic_addresses(topic);
+        let key = self.keys.topic_addresses(topic);
         let map: BTreeMap<String, String> = self.link.idempotent(|con| con.hgetall(&key))?;
         Ok(map.into_iter().collect())
     }
@@ -59,9 +59,9 @@ impl Store {
     /// Deletes the whole catalog of `topic`, with the liveness of its rows.
     pub fn clear_addresses_of_topic(&mut self, topic: &str) -> Result<(), StoreError> {
         let keys = [
-            keys::topic_addresses(topic),
-            keys::topic_live(topic),
-            keys::topic_since(topic),
+            self.keys.topic_addresses(topic),
+            self.keys.topic_live(topic),
+            self.keys.topic_since(topic),
         ];
         self.link.idempotent(|con| con.del::<_, ()>(&keys))
     }
@@ -77,7 +77,7 @@ impl Store {
         listener_topic: &str,
         listener: &str,
     ) -> Result<(), StoreError> {
-        let key = keys::sender_listeners(unique, src_topic);
+        let key = self.keys.sender_listeners(unique, src_topic);
         let value = ListenerHint::value(listener_topic, listener);
         self.link
             .idempotent(|con| con.hset::<_, _, _, ()>(&key, listener_addr, &value))
@@ -92,7 +92,7 @@ impl Store {
         listener_addr: &str,
         listener_topic: &str,
     ) -> Result<(), StoreError> {
-        let key = keys::sender_listeners(unique, src_topic);
+        let key = self.keys.sender_listeners(unique, src_topic);
         let value: Option<String> = self.link.idempotent(|con| con.hget(&key, listener_addr))?;
         let hint = value.map(|v| ListenerHint::parse(listener_addr.to_string(), &v));
         if hint.is_none_or(|hint| hint.topic != listener_topic) {
@@ -108,7 +108,7 @@ impl Store {
         unique: &str,
         src_topic: &str,
     ) -> Result<Vec<ListenerHint>, StoreError> {
-        let key = keys::sender_listeners(unique, src_topic);
+        let key = self.keys.sender_listeners(unique, src_topic);
         let map: BTreeMap<String, String> = self.link.idempotent(|con| con.hgetall(&key))?;
         Ok(map
             .into_iter()

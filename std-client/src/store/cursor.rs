@@ -9,7 +9,7 @@
 
 use redis::Commands;
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError};
 
 /// Raises KEYS[1] to at least ARGV[1] in one server-side step (never lowers it). Values are
 /// compared as decimal strings (longer is larger, then lexicographic), which is exact over
@@ -22,23 +22,27 @@ const RAISE_SCRIPT: &str = "local c = redis.call('GET', KEYS[1]) or '0' \
 impl Store {
     /// The listener's cursor of connection `ck` (0 when none was saved).
     pub fn load_cursor(&mut self, ck: u64) -> Result<u64, StoreError> {
-        self.load_seq(&keys::cursor(ck))
+        self.load_seq(&self.keys.cursor(ck))
     }
 
     /// Saves the listener's cursor of connection `ck` (a lower value than the stored one is
     /// ignored).
     pub fn save_cursor(&mut self, ck: u64, seq: u64) -> Result<(), StoreError> {
-        self.raise(&keys::cursor(ck), seq)
+        self.raise(&self.keys.cursor(ck), seq)
     }
 
     /// The sender's seq reservation on connection `ck` (0 when none was saved).
     pub fn load_last_seq(&mut self, ck: u64) -> Result<u64, StoreError> {
-        self.load_seq(&keys::last_seq(ck))
+        self.load_seq(&self.keys.last_seq(ck))
     }
 
-    /// Raises the sender's seq reservation on connection `ck` to `seq`.
+    /// Raises the sender's seq reservation on connection `ck` to `seq`, confirmed durable
+    /// like parked frames: a reservation a failover lost would let a restarted sender reuse
+    /// seqs the listener already has.
     pub fn save_last_seq(&mut self, ck: u64, seq: u64) -> Result<(), StoreError> {
-        self.raise(&keys::last_seq(ck), seq)
+        let key = self.keys.last_seq(ck);
+        self.raise(&key, seq)?;
+        self.confirm_durable(&key)
     }
 
     fn load_seq(&mut self, key: &str) -> Result<u64, StoreError> {

@@ -108,6 +108,11 @@ impl Endpoint {
     /// Opens a connection, authenticates, selects the database and checks the server version
     /// within `timeouts.connect`, then arms the read/write timeouts for normal use.
     pub(crate) fn connect(&self) -> Result<Connection, StoreError> {
+        self.connect_reporting_mode().map(|(con, _)| con)
+    }
+
+    /// [`Endpoint::connect`], also saying what the server runs as.
+    pub(crate) fn connect_reporting_mode(&self) -> Result<(Connection, ServerMode), StoreError> {
         let deadline = Instant::now() + self.timeouts.connect;
         let failed =
             |e: redis::RedisError| StoreError::from_connect(&e, self.addr(), self.timeouts.connect);
@@ -147,7 +152,7 @@ impl Endpoint {
         con.set_read_timeout(io)
             .and_then(|()| con.set_write_timeout(io))
             .map_err(failed)?;
-        Ok(con)
+        Ok((con, ServerMode::of_info(&info)))
     }
 
     /// Where the server is, for diagnostics (never shows the password).
@@ -170,6 +175,28 @@ impl fmt::Debug for Endpoint {
             .field("username", &self.username)
             .field("timeouts", &self.timeouts)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a server runs as, by the `redis_mode` line of `INFO server`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ServerMode {
+    Standalone,
+    Cluster,
+    Sentinel,
+}
+
+impl ServerMode {
+    fn of_info(info: &str) -> Self {
+        let mode = info
+            .lines()
+            .find_map(|line| line.strip_prefix("redis_mode:"))
+            .map(str::trim);
+        match mode {
+            Some("cluster") => Self::Cluster,
+            Some("sentinel") => Self::Sentinel,
+            _ => Self::Standalone,
+        }
     }
 }
 
@@ -248,6 +275,9 @@ mod tests {
             check_server_version("# Server\r\n"),
             Err(VersionCheck::NoVersion)
         );
+        assert_eq!(ServerMode::of_info(&info("7.0.1")), ServerMode::Standalone);
+        let cluster = "redis_version:7.0.1\r\nredis_mode:cluster\r\n";
+        assert_eq!(ServerMode::of_info(cluster), ServerMode::Cluster);
     }
 
     #[test]

@@ -38,6 +38,17 @@ pub enum StoreError {
     /// TLS failed: the CA file is unusable, the server's certificate was refused, or the
     /// handshake failed.
     Tls(String),
+    /// Fewer replicas than the parking durability policy asks for confirmed a write within
+    /// the timeout. The write is on the master, but a failover could still lose it, so the
+    /// sender keeps the frames and tries again.
+    NotDurable {
+        /// Replicas that confirmed it.
+        confirmed: u64,
+        /// Replicas the policy asks for.
+        wanted: u32,
+        /// How long the store waited.
+        timeout_ms: u64,
+    },
 }
 
 impl StoreError {
@@ -111,8 +122,16 @@ fn io_failure(err: &redis::RedisError, addr: &redis::ConnectionAddr, timeout: Du
 /// True when the connection can no longer be trusted after `err`: an I/O failure or timeout
 /// (a late reply could be taken for the next command's) or a reply that did not parse.
 pub(crate) fn breaks_connection(err: &redis::RedisError) -> bool {
-    matches!(err.kind(), redis::ErrorKind::Io | redis::ErrorKind::Parse)
-        || err.is_unrecoverable_error()
+    use redis::ServerErrorKind::{MasterDown, ReadOnly};
+    matches!(
+        err.kind(),
+        redis::ErrorKind::Io
+            | redis::ErrorKind::Parse
+            | redis::ErrorKind::ClusterConnectionNotFound
+            | redis::ErrorKind::Server(MasterDown | ReadOnly)
+    ) || err.is_unrecoverable_error()
+        // A cluster whose slot map changed (failover): a fresh connection learns the new one.
+        || err.is_cluster_error()
 }
 
 impl fmt::Display for StoreError {
@@ -134,6 +153,14 @@ impl fmt::Display for StoreError {
                 "the server at {addr} does not speak the Redis protocol ({detail})"
             ),
             Self::Tls(msg) => write!(f, "TLS with Redis failed: {msg}"),
+            Self::NotDurable {
+                confirmed,
+                wanted,
+                timeout_ms,
+            } => write!(
+                f,
+                "{confirmed} of {wanted} Redis replicas confirmed the write within {timeout_ms} ms"
+            ),
         }
     }
 }

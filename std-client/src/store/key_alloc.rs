@@ -4,7 +4,9 @@
 //! and everybody else reads the winner's value, so concurrent clients always agree. A losing
 //! candidate only leaves a gap in the counter. Every step is safe to repeat after a reconnect.
 
-use redis::{Commands, Connection, RedisResult};
+use redis::{Commands, RedisResult};
+
+use super::conn::Conn;
 
 use super::{Store, StoreError, keys};
 
@@ -14,7 +16,7 @@ const MAX_ATTEMPTS: usize = 8;
 
 impl Store {
     /// After Redis lost its data: writes back a topic or connection key this client still
-    /// uses (`key` is the full key name, e.g. from [`keys::topic_key`]) unless someone set
+    /// uses (`key` is the full key name, e.g. from [`super::keys::Layout::topic_key`]) unless someone set
     /// it meanwhile, and lifts `lnr_unique_key` to at least `value` so later allocations
     /// never hand out a number that is still in use.
     pub fn restore_key(&mut self, key: &str, value: u64) -> Result<(), StoreError> {
@@ -30,7 +32,7 @@ impl Store {
 
     /// The numeric key of `topic` (`lnr_topic:{topic}:key`), allocated on first use.
     pub fn topic_key(&mut self, topic: &str) -> Result<u64, StoreError> {
-        let key = keys::topic_key(topic);
+        let key = self.keys.topic_key(topic);
         self.link.idempotent(|con| get_or_allocate(con, &key))
     }
 
@@ -43,16 +45,17 @@ impl Store {
         src_topic: &str,
         listener_name: &str,
     ) -> Result<u64, StoreError> {
-        let key = keys::connection_key(sender_unique, src_topic, listener_name);
+        let keys = self.keys;
+        let key = keys.connection_key(sender_unique, src_topic, listener_name);
         self.link.idempotent(|con| {
             let ck = get_or_allocate(con, &key)?;
-            con.set::<_, _, ()>(keys::connection_sender(ck), src_topic)?;
+            con.set::<_, _, ()>(keys.connection_sender(ck), src_topic)?;
             Ok(ck)
         })
     }
 }
 
-fn get_or_allocate(con: &mut Connection, key: &str) -> RedisResult<u64> {
+fn get_or_allocate(con: &mut Conn, key: &str) -> RedisResult<u64> {
     for _ in 0..MAX_ATTEMPTS {
         if let Some(existing) = con.get::<_, Option<u64>>(key)? {
             return Ok(existing);

@@ -3,35 +3,33 @@
 //! out to be broken; [`Link::once`] never repeats, because the first attempt may have taken
 //! effect, and reports `ConnectionLost` so the caller decides.
 
-use redis::{Connection, RedisResult};
+use redis::RedisResult;
 
-use super::endpoint::Endpoint;
+use super::conn::Conn;
+use super::target::Target;
 use super::error::{StoreError, breaks_connection};
 
 /// One lazily (re)opened connection to the store.
 pub(crate) struct Link {
-    endpoint: Endpoint,
-    con: Option<Connection>,
+    target: Target,
+    con: Option<Conn>,
 }
 
 impl Link {
-    /// A link that connects on first use.
-    pub(crate) fn new(endpoint: Endpoint) -> Self {
-        Self {
-            endpoint,
-            con: None,
-        }
+    /// A link that connects on first use, or uses `con` first.
+    pub(crate) fn new(target: Target, con: Option<Conn>) -> Self {
+        Self { target, con }
     }
 
-    pub(crate) fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
     }
 
     /// The open connection, connecting first if needed.
-    pub(crate) fn connection(&mut self) -> Result<&mut Connection, StoreError> {
+    pub(crate) fn connection(&mut self) -> Result<&mut Conn, StoreError> {
         match &mut self.con {
             Some(con) => Ok(con),
-            empty => Ok(empty.insert(self.endpoint.connect()?)),
+            empty => Ok(empty.insert(self.target.connect()?)),
         }
     }
 
@@ -40,14 +38,14 @@ impl Link {
         if breaks_connection(err) {
             self.con = None;
         }
-        self.endpoint.command_error(err)
+        self.target.primary().command_error(err)
     }
 
     /// Runs an operation that is safe to repeat. When a kept connection turns out to be broken
     /// (typically: Redis restarted since the last call), reconnects and runs it once more.
     pub(crate) fn idempotent<T>(
         &mut self,
-        mut op: impl FnMut(&mut Connection) -> RedisResult<T>,
+        mut op: impl FnMut(&mut Conn) -> RedisResult<T>,
     ) -> Result<T, StoreError> {
         let was_open = self.con.is_some();
         match op(self.connection()?) {

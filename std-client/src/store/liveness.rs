@@ -9,12 +9,12 @@
 //!   client that owns the name; `lnr_client:{unique}:seen` its last heartbeat time.
 //!
 //! Every time is the Redis server's clock (`TIME` inside the scripts), so clients on hosts
-//! with skewed clocks agree. The keys of one topic stay together (one hash slot in a
-//! cluster later); a client's heartbeat refreshes each of its topics in one script.
+//! with skewed clocks agree. The keys of one topic share a hash slot on a cluster; a
+//! heartbeat is one script for the client's name and then one per topic.
 
 use std::time::Duration;
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError};
 
 /// `now` in unix milliseconds from the server's clock, shared by every script below.
 /// `replicate_commands` lets a script write after reading the clock on Redis 6.2.
@@ -73,25 +73,23 @@ const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
       redis.call('DEL', KEYS[1]) end \
     return 1";
 
-/// A client's heartbeat (KEYS: alive, seen, then addr/live/since per topic; ARGV: address,
-/// name, ttl ms). Refreshes the name and every row, writing back rows that were removed
-/// meanwhile. Returns `{other owner or '', rows written back}`; when another client owns
-/// the name nothing is written.
-const HEARTBEAT: &str = "local a, name, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]) \
-    local cur = redis.call('GET', KEYS[1]) \
-    if cur and cur ~= a then return {cur, 0} end \
-    redis.call('SET', KEYS[1], a, 'PX', ttl) \
+/// A client's heartbeat (KEYS: alive, seen; ARGV: address, ttl ms): refreshes the name.
+/// Returns the other owner's address when another client owns the name (then nothing is
+/// written), else ''.
+const HEARTBEAT: &str = "local cur = redis.call('GET', KEYS[1]) \
+    if cur and cur ~= ARGV[1] then return cur end \
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
     redis.call('SET', KEYS[2], now) \
-    local back = 0 \
-    for i = 3, #KEYS, 3 do \
-      redis.call('ZADD', KEYS[i + 1], now + ttl, a) \
-      if redis.call('HGET', KEYS[i], a) ~= name then \
-        redis.call('HSET', KEYS[i], a, name) \
-        redis.call('HSET', KEYS[i + 2], a, now) \
-        back = back + 1 \
-      end \
-    end \
-    return {'', back}";
+    return ''";
+
+/// Refreshes the liveness of one catalog row (KEYS: addr, live, since; ARGV: address, name,
+/// ttl ms), writing the row back if it was removed meanwhile. Returns 1 when it wrote it back.
+const REFRESH: &str = "local a, name = ARGV[1], ARGV[2] \
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), a) \
+    if redis.call('HGET', KEYS[1], a) == name then return 0 end \
+    redis.call('HSET', KEYS[1], a, name) \
+    redis.call('HSET', KEYS[3], a, now) \
+    return 1";
 
 /// One catalog row and what Redis says about its client's liveness.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,9 +144,9 @@ impl Store {
     fn eval_topic(&mut self, script: &str, topic: &str, args: &[&str]) -> redis::Cmd {
         let mut cmd = timed_script(script);
         cmd.arg(3)
-            .arg(keys::topic_addresses(topic))
-            .arg(keys::topic_live(topic))
-            .arg(keys::topic_since(topic));
+            .arg(self.keys.topic_addresses(topic))
+            .arg(self.keys.topic_live(topic))
+            .arg(self.keys.topic_since(topic));
         for arg in args {
             cmd.arg(*arg);
         }
@@ -218,7 +216,7 @@ impl Store {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(CLAIM)
             .arg(1)
-            .arg(keys::client_alive(unique))
+            .arg(self.keys.client_alive(unique))
             .arg(addr)
             .arg(millis(ttl))
             .arg(replacing.unwrap_or(""));
@@ -230,12 +228,14 @@ impl Store {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(RELEASE)
             .arg(1)
-            .arg(keys::client_alive(unique))
+            .arg(self.keys.client_alive(unique))
             .arg(addr);
         self.link.idempotent(|con| cmd.query::<i64>(con).map(drop))
     }
 
-    /// Refreshes the ownership of `unique` and the liveness of its rows under `topics`.
+    /// Refreshes the ownership of `unique`, then the liveness of its rows under `topics`
+    /// (one script per topic: on a cluster each topic has its own hash slot). When another
+    /// client took the name over, the rows are left alone.
     pub fn heartbeat(
         &mut self,
         unique: &str,
@@ -243,20 +243,28 @@ impl Store {
         topics: &[String],
         ttl: Duration,
     ) -> Result<Heartbeat, StoreError> {
+        let ttl = millis(ttl).to_string();
         let mut cmd = timed_script(HEARTBEAT);
-        cmd.arg(2 + 3 * topics.len())
-            .arg(keys::client_alive(unique))
-            .arg(keys::client_seen(unique));
-        for topic in topics {
-            cmd.arg(keys::topic_addresses(topic))
-                .arg(keys::topic_live(topic))
-                .arg(keys::topic_since(topic));
+        cmd.arg(2)
+            .arg(self.keys.client_alive(unique))
+            .arg(self.keys.client_seen(unique))
+            .arg(addr)
+            .arg(&ttl);
+        let owner: String = self.link.idempotent(|con| cmd.query(con))?;
+        if !owner.is_empty() {
+            return Ok(Heartbeat {
+                taken_over_by: Some(owner),
+                rows_restored: 0,
+            });
         }
-        cmd.arg(addr).arg(unique).arg(millis(ttl));
-        let (owner, restored): (String, u64) = self.link.idempotent(|con| cmd.query(con))?;
+        let mut rows_restored = 0;
+        for topic in topics {
+            let cmd = self.eval_topic(REFRESH, topic, &[addr, unique, &ttl]);
+            rows_restored += self.link.idempotent(|con| cmd.query::<u64>(con))?;
+        }
         Ok(Heartbeat {
-            taken_over_by: (!owner.is_empty()).then_some(owner),
-            rows_restored: restored,
+            taken_over_by: None,
+            rows_restored,
         })
     }
 }

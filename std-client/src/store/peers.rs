@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use redis::Commands;
 
 use super::liveness::{RowLiveness, TopicLiveness};
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError};
 
 /// One catalog row of a topic and whether the client behind it is alive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl Store {
 
     /// The holder and last heartbeat of `unique`.
     fn name_record(&mut self, unique: &str) -> Result<NameRecord, StoreError> {
-        let (alive, seen) = (keys::client_alive(unique), keys::client_seen(unique));
+        let (alive, seen) = (self.keys.client_alive(unique), self.keys.client_seen(unique));
         let holder: Option<String> = self.link.idempotent(|con| con.get(&alive))?;
         let seen: Option<String> = self.link.idempotent(|con| con.get(&seen))?;
         Ok(NameRecord {

@@ -11,32 +11,20 @@ use std::time::Duration;
 
 use super::liveness::timed_script;
 use super::scan::scan_keys;
-use super::{Store, StoreError, keys};
+use redis::Commands;
 
-/// Removes one channel (KEYS: its `…:key`, sender alive, sender seen, listener alive,
-/// listener seen; ARGV: retention ms, '1' to drop parked messages too) if neither end is
-/// alive nor was seen within the retention period. Returns `{removed 0/1, parked}`.
-const SWEEP_CHANNEL: &str = "local cutoff = now - tonumber(ARGV[1]) \
-    for i = 2, 4, 2 do \
-      if redis.call('EXISTS', KEYS[i]) == 1 then return {0, 0} end \
-      local seen = redis.call('GET', KEYS[i + 1]) \
-      if seen and tonumber(seen) > cutoff then return {0, 0} end \
-    end \
-    local ck = redis.call('GET', KEYS[1]) \
-    if not ck then return {0, 0} end \
-    local base = 'lnr_connection:' .. ck \
-    local parked = redis.call('LLEN', base .. ':messages') \
-    if parked > 0 and ARGV[2] ~= '1' then return {0, parked} end \
-    redis.call('DEL', KEYS[1], base .. ':sender', base .. ':mess_number', \
-      base .. ':last_seq', base .. ':messages', base .. ':parked_at', base .. ':dropped') \
-    return {1, parked}";
+use super::keys::{self, Layout};
+use super::{Store, StoreError};
 
-/// Removes a key tied to one client (KEYS: the key, the client's alive and seen keys;
-/// ARGV: retention ms) if the client is not alive and was not seen within the period.
-const SWEEP_CLIENT_KEY: &str = "if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end \
-    local seen = redis.call('GET', KEYS[3]) \
+/// Whether a client is gone (KEYS: its alive and seen keys; ARGV: retention ms): not alive
+/// and not seen within the retention period. With KEYS[3] (a key of the same client, so of
+/// the same hash slot) removes that key when the client is gone and returns how many keys
+/// it removed; without, returns 1 when gone.
+const CLIENT_GONE: &str = "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end \
+    local seen = redis.call('GET', KEYS[2]) \
     if seen and tonumber(seen) > now - tonumber(ARGV[1]) then return 0 end \
-    return redis.call('DEL', KEYS[1])";
+    if KEYS[3] then return redis.call('DEL', KEYS[3]) end \
+    return 1";
 
 /// Drops the oldest parked frames beyond ARGV[2] (KEYS: messages, dropped counter),
 /// only if the list still has the length the caller knows (ARGV[1]), so a repeat after
@@ -91,6 +79,16 @@ pub struct SweepReport {
     pub dead_rows: u64,
 }
 
+/// What the sweep did with one channel.
+enum ChannelSweep {
+    /// One of its ends is alive or was seen within the retention period.
+    Kept,
+    /// Both ends are gone, but it holds parked messages and dropping them is not allowed.
+    KeptForParked,
+    /// Its keys were removed, with this many parked messages.
+    Removed { parked: u64 },
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -104,53 +102,42 @@ impl Store {
     ) -> Result<SweepReport, StoreError> {
         let mut report = SweepReport::default();
         let ms = millis(retention);
+        let keys = self.keys;
         let channels = self
             .link
             .idempotent(|con| scan_keys(con, "lnr_connection:*:*:*:key"))?;
         for key in channels {
-            let Some((sender, listener)) = keys::channel_ends(&key) else {
+            let Some((sender, listener)) = keys.channel_ends(&key) else {
                 continue;
             };
-            let mut cmd = timed_script(SWEEP_CHANNEL);
-            cmd.arg(5)
-                .arg(&key)
-                .arg(keys::client_alive(sender))
-                .arg(keys::client_seen(sender))
-                .arg(keys::client_alive(listener))
-                .arg(keys::client_seen(listener))
-                .arg(ms)
-                .arg(if drop_parked { "1" } else { "0" });
-            let (removed, parked): (u64, u64) = self.link.idempotent(|con| cmd.query(con))?;
-            if removed == 1 {
-                report.channels += 1;
-                report.parked_dropped += parked;
-            } else if parked > 0 {
-                report.kept_for_parked += 1;
+            match self.sweep_channel(&key, sender, listener, ms, drop_parked)? {
+                ChannelSweep::Kept => {}
+                ChannelSweep::KeptForParked => report.kept_for_parked += 1,
+                ChannelSweep::Removed { parked } => {
+                    report.channels += 1;
+                    report.parked_dropped += parked;
+                }
             }
         }
         for (pattern, owner) in [
             (
                 "lnr_sender:*:*:listener",
-                keys::hint_owner as fn(&str) -> Option<&str>,
+                Layout::hint_owner as fn(Layout, &str) -> Option<&str>,
             ),
-            ("lnr_client:*:seen", keys::seen_owner),
+            ("lnr_client:*:seen", Layout::seen_owner),
         ] {
             for key in self.link.idempotent(|con| scan_keys(con, pattern))? {
-                let Some(client) = owner(&key) else { continue };
-                let mut cmd = timed_script(SWEEP_CLIENT_KEY);
-                cmd.arg(3)
-                    .arg(&key)
-                    .arg(keys::client_alive(client))
-                    .arg(keys::client_seen(client))
-                    .arg(ms);
-                report.client_keys += self.link.idempotent(|con| cmd.query::<u64>(con))?;
+                let Some(client) = owner(keys, &key) else {
+                    continue;
+                };
+                report.client_keys += self.remove_if_gone(client, Some(&key), ms)?;
             }
         }
         for key in self
             .link
             .idempotent(|con| scan_keys(con, "lnr_topic:*:addr"))?
         {
-            let Some(topic) = keys::catalog_topic(&key) else {
+            let Some(topic) = self.keys.catalog_topic(&key) else {
                 continue;
             };
             let live = self.topic_liveness(topic)?;
@@ -161,6 +148,59 @@ impl Store {
             }
         }
         Ok(report)
+    }
+
+    /// One channel of the sweep. The steps touch three clients' and channels' hash slots, so
+    /// on a cluster they cannot be one script; each re-checks its own condition instead, and
+    /// the connection key goes first, so a sender that comes back meanwhile allocates a fresh
+    /// channel rather than finding half of one.
+    fn sweep_channel(
+        &mut self,
+        key: &str,
+        sender: &str,
+        listener: &str,
+        ms: u64,
+        drop_parked: bool,
+    ) -> Result<ChannelSweep, StoreError> {
+        let ck: Option<u64> = self.link.idempotent(|con| con.get(key))?;
+        let Some(ck) = ck else {
+            return Ok(ChannelSweep::Kept);
+        };
+        for end in [listener, sender] {
+            if self.remove_if_gone(end, None, ms)? == 0 {
+                return Ok(ChannelSweep::Kept);
+            }
+        }
+        let queue = self.keys.messages(ck);
+        let parked: u64 = self.link.idempotent(|con| con.llen(&queue))?;
+        if parked > 0 && !drop_parked {
+            return Ok(ChannelSweep::KeptForParked);
+        }
+        if self.remove_if_gone(sender, Some(key), ms)? == 0 {
+            return Ok(ChannelSweep::Kept);
+        }
+        let channel = self.keys.channel_keys(ck);
+        self.link.idempotent(|con| con.del::<_, u64>(&channel))?;
+        Ok(ChannelSweep::Removed { parked })
+    }
+
+    /// [`CLIENT_GONE`] for `client`: removes `key` (one of the client's own keys) if the
+    /// client is gone and returns how many keys went, or without `key` returns 1 if gone.
+    fn remove_if_gone(
+        &mut self,
+        client: &str,
+        key: Option<&str>,
+        ms: u64,
+    ) -> Result<u64, StoreError> {
+        let mut cmd = timed_script(CLIENT_GONE);
+        cmd.arg(2 + usize::from(key.is_some()))
+            .arg(self.keys.client_alive(client))
+            .arg(self.keys.client_seen(client));
+        if let Some(key) = key {
+            cmd.arg(key);
+        }
+        cmd.arg(ms);
+        self.link.idempotent(|con| cmd.query(con))
     }
 
     /// Takes the database's sweep lease for `lease` unless another client holds it.
@@ -189,8 +229,8 @@ impl Store {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(CAP)
             .arg(2)
-            .arg(keys::messages(ck))
-            .arg(keys::parked_dropped(ck))
+            .arg(self.keys.messages(ck))
+            .arg(self.keys.parked_dropped(ck))
             .arg(expected)
             .arg(keep);
         let dropped: i64 = self.link.idempotent(|con| cmd.query(con))?;
@@ -200,7 +240,7 @@ impl Store {
     /// Records that frames up to `last_seq` were parked for `ck` now (for the age limit).
     pub fn note_parked(&mut self, ck: u64, last_seq: u64) -> Result<(), StoreError> {
         let mut cmd = timed_script(NOTE_PARKED);
-        cmd.arg(1).arg(keys::parked_at(ck)).arg(last_seq);
+        cmd.arg(1).arg(self.keys.parked_at(ck)).arg(last_seq);
         self.link.idempotent(|con| cmd.query::<i64>(con).map(drop))
     }
 
@@ -208,9 +248,9 @@ impl Store {
     pub fn expire_backlog(&mut self, ck: u64, max_age: Duration) -> Result<u64, StoreError> {
         let mut cmd = timed_script(EXPIRE);
         cmd.arg(3)
-            .arg(keys::messages(ck))
-            .arg(keys::parked_at(ck))
-            .arg(keys::parked_dropped(ck))
+            .arg(self.keys.messages(ck))
+            .arg(self.keys.parked_at(ck))
+            .arg(self.keys.parked_dropped(ck))
             .arg(millis(max_age));
         self.link.idempotent(|con| cmd.query(con))
     }

@@ -1,6 +1,8 @@
 //! The events subscriber: a dedicated Pub/Sub connection on `lnr_events:{db}` that hands each
 //! peer event to a callback, survives Redis restarts (reconnect with backoff, resubscribe),
-//! and stops promptly when asked. Meant to run on a thread of its own.
+//! and stops promptly when asked. Meant to run on a thread of its own. On a cluster it
+//! subscribes on one node (classic Pub/Sub reaches every node) and moves on to the next
+//! listed node when that one fails.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -33,14 +35,15 @@ pub enum EventNote {
 /// Subscriber of peer events; see the module docs. Obtained from `Store::event_subscriber`.
 #[derive(Debug, Clone)]
 pub struct EventSubscriber {
-    endpoint: Endpoint,
+    /// Where to subscribe, tried in turn: the server, or the listed nodes of a cluster.
+    nodes: Vec<Endpoint>,
     channel: String,
 }
 
 impl EventSubscriber {
-    pub(crate) fn new(endpoint: Endpoint) -> Self {
-        let channel = keys::events_channel(endpoint.db());
-        Self { endpoint, channel }
+    pub(crate) fn new(nodes: Vec<Endpoint>) -> Self {
+        let channel = keys::events_channel(nodes[0].db());
+        Self { nodes, channel }
     }
 
     /// Delivers notes to `on_note` until `stop` is set, which is checked at least every
@@ -48,6 +51,7 @@ impl EventSubscriber {
     pub fn run(&self, stop: &AtomicBool, poll: Duration, mut on_note: impl FnMut(EventNote)) {
         let mut delay = RECONNECT_DELAY_MIN;
         let mut in_outage = false;
+        let mut failures = 0usize;
         while !stop.load(Ordering::Acquire) {
             let mut note = |n: EventNote| {
                 if n == EventNote::Subscribed {
@@ -55,9 +59,11 @@ impl EventSubscriber {
                 }
                 on_note(n);
             };
-            let Err(err) = self.listen(stop, poll, &mut note) else {
+            let node = &self.nodes[failures % self.nodes.len()];
+            let Err(err) = self.listen(node, stop, poll, &mut note) else {
                 return;
             };
+            failures = failures.wrapping_add(1);
             if !in_outage {
                 in_outage = true;
                 on_note(EventNote::Lost(err));
@@ -70,12 +76,13 @@ impl EventSubscriber {
     /// One subscription: `Ok` when stopped, `Err` when it broke or could not be made.
     fn listen(
         &self,
+        node: &Endpoint,
         stop: &AtomicBool,
         poll: Duration,
         on_note: &mut impl FnMut(EventNote),
     ) -> Result<(), StoreError> {
-        let lost = |e: redis::RedisError| self.endpoint.command_error(&e);
-        let mut con = self.endpoint.connect()?;
+        let lost = |e: redis::RedisError| node.command_error(&e);
+        let mut con = node.connect()?;
         let mut pubsub = con.as_pubsub();
         pubsub.subscribe(&self.channel).map_err(lost)?;
         on_note(EventNote::Subscribed);
@@ -94,7 +101,7 @@ impl EventSubscriber {
                 Err(e) if e.is_timeout() => {
                     if last_traffic.elapsed() >= LIVENESS_PING_AFTER {
                         // A ping answer may be slower than `poll`: wait the full I/O timeout.
-                        let io = Some(non_zero(self.endpoint.timeouts().io));
+                        let io = Some(non_zero(node.timeouts().io));
                         pubsub.set_read_timeout(io).map_err(lost)?;
                         pubsub.ping::<Value>().map_err(lost)?;
                         last_traffic = Instant::now();

@@ -69,12 +69,25 @@ pub(crate) fn client(
     info: ConnectionInfo,
     configured: Option<&Path>,
 ) -> Result<Client, StoreError> {
+    match certificates(configured)? {
+        None => Client::open(info).map_err(|e| StoreError::InvalidUrl(e.to_string())),
+        Some(certificates) => Client::build_with_tls(info, certificates)
+            .map_err(|e| StoreError::Tls(format!("CA file: {e}"))),
+    }
+}
+
+/// The CA certificates to trust instead of the system's (see [`client`]), `None` when no
+/// CA file is configured. Also makes sure rustls has its crypto provider.
+#[cfg(feature = "tls")]
+pub(crate) fn certificates(
+    configured: Option<&Path>,
+) -> Result<Option<redis::TlsCertificates>, StoreError> {
     use rustls::pki_types::{CertificateDer, pem::PemObject};
 
     install_ring_provider();
     let ca_file = ca_file(configured);
     let Some(path) = ca_file.as_deref() else {
-        return Client::open(info).map_err(|e| StoreError::InvalidUrl(e.to_string()));
+        return Ok(None);
     };
     let bad_file = |why: String| StoreError::Tls(format!("CA file {}: {why}", path.display()));
     let pem = std::fs::read(path).map_err(|e| bad_file(e.to_string()))?;
@@ -82,11 +95,10 @@ pub(crate) fn client(
     if CertificateDer::pem_slice_iter(&pem).next().is_none() {
         return Err(bad_file("holds no PEM certificate".into()));
     }
-    let certificates = redis::TlsCertificates {
+    Ok(Some(redis::TlsCertificates {
         client_tls: None,
         root_cert: Some(pem),
-    };
-    Client::build_with_tls(info, certificates).map_err(|e| bad_file(e.to_string()))
+    }))
 }
 
 #[cfg(not(feature = "tls"))]
