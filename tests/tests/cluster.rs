@@ -116,3 +116,28 @@ fn one_node_url_finds_the_cluster_and_the_store_works_across_slots() {
     assert_eq!(report.channels, 30, "{report:?}");
     assert!(keys_on_masters(&cluster, "lnr_connection:*").is_empty());
 }
+
+#[test]
+fn a_chunk_fewer_replicas_confirmed_is_reported_and_not_pushed_twice() {
+    use liner_broker::store::{ParkDurability, StoreError};
+    let cluster = RedisCluster::start(3, 1);
+    let mut store = Store::connect(&cluster.url_list(), Default::default()).unwrap();
+    let ck = store.connection_key("snd", "src", "lst").unwrap();
+    let frame: &[u8] = b"\x00\x00\x00\x02\x04\x01";
+
+    // Each master has one replica: asking for two cannot be met.
+    store.set_park_durability(ParkDurability::Replicas(2), Duration::from_millis(200));
+    let err = store.spill(ck, [frame]).unwrap_err();
+    assert_eq!(err.stored, 0);
+    assert!(
+        matches!(err.error, StoreError::NotDurable { confirmed: 1, wanted: 2, .. }),
+        "{}",
+        err.error
+    );
+    // The retry only has the chunk confirmed: it is in the list once.
+    store.set_park_durability(ParkDurability::Auto, Duration::from_millis(500));
+    assert_eq!(store.spill(ck, [frame]).unwrap(), 1);
+    assert_eq!(store.backlog_len(ck).unwrap(), 1);
+    assert_eq!(store.spill(ck, [frame]).unwrap(), 1);
+    assert_eq!(store.backlog_len(ck).unwrap(), 2, "a new chunk is pushed normally");
+}
