@@ -501,7 +501,10 @@ impl World {
             &self.listener_name(),
         );
         let ck: u64 = redis::cmd("GET").arg(&ck_key).query(&mut con).ok()?;
-        redis::cmd("GET").arg(Standalone.cursor(ck)).query(&mut con).ok()
+        redis::cmd("GET")
+            .arg(Standalone.cursor(ck))
+            .query(&mut con)
+            .ok()
     }
 
     /// Waits until `stream` has at least `n` messages parked in Redis.

@@ -27,6 +27,7 @@ mod peers;
 mod redact;
 mod retention;
 mod scan;
+mod sentinel;
 mod subscriber;
 mod target;
 mod tls;
@@ -71,7 +72,8 @@ impl Store {
     /// and unix sockets (`redis+unix:///path/redis.sock`, `unix:///path/redis.sock?db=N`).
     /// A Redis Cluster is named by one or more of its nodes, separated by commas
     /// (`redis://10.0.0.1:7000,redis://10.0.0.2:7000`); a single URL of a cluster node works
-    /// too, since the server says it is one. Fails within `timeouts.connect` (plus DNS) per
+    /// too, since the server says it is one. A master watched by Redis Sentinel is named by
+    /// its sentinels and name: `redis+sentinel://[user:password@]h1:26379,h2:26379/name[/db]`. Fails within `timeouts.connect` (plus DNS) per
     /// listed server when they are down.
     pub fn connect(url: &str, timeouts: StoreTimeouts) -> Result<Self, StoreError> {
         Self::connect_with_ca_file(url, timeouts, None)
@@ -140,12 +142,12 @@ impl Store {
 
     /// The logical database selected by the URL.
     pub fn db(&self) -> i64 {
-        self.link.target().primary().db()
+        self.link.target().db()
     }
 
     /// A subscriber for peer events on its own connection (connected on first use).
     pub fn event_subscriber(&self) -> EventSubscriber {
-        EventSubscriber::new(self.link.target().subscribe_nodes().to_vec())
+        EventSubscriber::new(self.link.target().clone(), self.db())
     }
 }
 

@@ -45,7 +45,11 @@ fn a_pair_delivers_parks_and_drains_on_a_cluster_with_tagged_keys() {
     let pair = Pair::start(&url, &unique_prefix());
 
     pair.send(0..5_000, true);
-    assert!(pair.received.wait_for(5_000, WAIT), "got {}", pair.received.len());
+    assert!(
+        pair.received.wait_for(5_000, WAIT),
+        "got {}",
+        pair.received.len()
+    );
 
     assert!(pair.listener.stop());
     pair.send(5_000..25_000, true);
@@ -62,13 +66,23 @@ fn a_pair_delivers_parks_and_drains_on_a_cluster_with_tagged_keys() {
     // Every key carries its hash tag; none is left in the standalone form.
     let topic_keys = keys_on_masters(&cluster, &format!("lnr_topic:{{{}}}:*", pair.topic));
     // The stopped listener removed its catalog row; the topic key stays.
-    assert!(topic_keys.iter().any(|k| k.ends_with(":key")), "{topic_keys:?}");
+    assert!(
+        topic_keys.iter().any(|k| k.ends_with(":key")),
+        "{topic_keys:?}"
+    );
     assert!(keys_on_masters(&cluster, &format!("lnr_topic:{}:*", pair.topic)).is_empty());
-    let channel = keys_on_masters(&cluster, &format!("lnr_connection:{{{}}}:*", pair.sender_name));
+    let channel = keys_on_masters(
+        &cluster,
+        &format!("lnr_connection:{{{}}}:*", pair.sender_name),
+    );
     assert_eq!(channel.len(), 1, "{channel:?}");
 
     pair.rerun_listener();
-    assert!(pair.received.wait_for(25_000, WAIT), "got {}", pair.received.len());
+    assert!(
+        pair.received.wait_for(25_000, WAIT),
+        "got {}",
+        pair.received.len()
+    );
     assert!(
         common::wait_until(WAIT, || parked(&cluster) == 0),
         "still parked {}",
@@ -87,11 +101,19 @@ fn one_node_url_finds_the_cluster_and_the_store_works_across_slots() {
     let mut cks = Vec::new();
     for i in 0..30 {
         let topic = format!("t{i}");
-        store.register(&topic, &format!("127.0.0.1:{}", 1000 + i), "owner", Duration::from_secs(30))
+        store
+            .register(
+                &topic,
+                &format!("127.0.0.1:{}", 1000 + i),
+                "owner",
+                Duration::from_secs(30),
+            )
             .unwrap();
         assert_eq!(store.topic_liveness(&topic).unwrap().rows.len(), 1);
-        let ck = store.connection_key("snd", "src", &format!("l{i}")).unwrap();
-        store.spill(ck, [b"x".as_slice()].into_iter()).unwrap();
+        let ck = store
+            .connection_key("snd", "src", &format!("l{i}"))
+            .unwrap();
+        store.spill(ck, [b"x".as_slice()]).unwrap();
         cks.push(ck);
     }
     let masters_used = cluster
@@ -99,14 +121,21 @@ fn one_node_url_finds_the_cluster_and_the_store_works_across_slots() {
         .into_iter()
         .filter(|&port| {
             let mut con = cluster.node_connection(port);
-            !con.keys::<_, Vec<String>>("lnr_connection:{*}:messages").unwrap().is_empty()
+            !con.keys::<_, Vec<String>>("lnr_connection:{*}:messages")
+                .unwrap()
+                .is_empty()
         })
         .count();
     assert!(masters_used >= 2, "all queues on {masters_used} master");
     assert_eq!(store.pending_count("snd", "src").unwrap(), 30);
     assert_eq!(store.pending_by_peer("snd", "src").unwrap().len(), 30);
     let beat = store
-        .heartbeat("owner", "127.0.0.1:1000", &["t0".to_string(), "t1".to_string()], Duration::from_secs(30))
+        .heartbeat(
+            "owner",
+            "127.0.0.1:1000",
+            &["t0".to_string(), "t1".to_string()],
+            Duration::from_secs(30),
+        )
         .unwrap();
     assert_eq!(beat.taken_over_by, None);
     assert_eq!(store.clear_stored_messages("snd", "src").unwrap(), 30);
@@ -130,7 +159,14 @@ fn a_chunk_fewer_replicas_confirmed_is_reported_and_not_pushed_twice() {
     let err = store.spill(ck, [frame]).unwrap_err();
     assert_eq!(err.stored, 0);
     assert!(
-        matches!(err.error, StoreError::NotDurable { confirmed: 1, wanted: 2, .. }),
+        matches!(
+            err.error,
+            StoreError::NotDurable {
+                confirmed: 1,
+                wanted: 2,
+                ..
+            }
+        ),
         "{}",
         err.error
     );
@@ -139,5 +175,9 @@ fn a_chunk_fewer_replicas_confirmed_is_reported_and_not_pushed_twice() {
     assert_eq!(store.spill(ck, [frame]).unwrap(), 1);
     assert_eq!(store.backlog_len(ck).unwrap(), 1);
     assert_eq!(store.spill(ck, [frame]).unwrap(), 1);
-    assert_eq!(store.backlog_len(ck).unwrap(), 2, "a new chunk is pushed normally");
+    assert_eq!(
+        store.backlog_len(ck).unwrap(),
+        2,
+        "a new chunk is pushed normally"
+    );
 }

@@ -87,5 +87,8 @@ fn a_master_killed_while_messages_park_loses_none_of_them() {
     assert_exactly_in_order(&pair.received.seqs(), 0..MESSAGES);
     let duplicates = pair.listener.stats().duplicates;
     eprintln!("listener dropped {duplicates} duplicates");
-    assert!(duplicates <= stored - MESSAGES + 1_000, "{duplicates} duplicates");
+    assert!(
+        duplicates <= stored - MESSAGES + 1_000,
+        "{duplicates} duplicates"
+    );
 }

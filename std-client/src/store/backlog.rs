@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use redis::{Commands, RedisResult, Value};
 
 use super::catalog::ListenerHint;
-use super::error::SpillError;
-use super::scan::scan_keys;
 use super::conn::Conn;
+use super::error::SpillError;
 use super::keys::Layout;
+use super::scan::scan_keys;
 use super::{Store, StoreError};
 
 /// Most frames per `RPUSH`: one round trip each, short enough not to stall the server.
@@ -377,8 +377,11 @@ fn sender_connections(
 
 /// `LLEN` of each channel's queue. One command at a time rather than a pipeline: the
 /// `redis` crate waits out the read timeout once per pipelined reply on a stalled server.
-fn queue_lengths(con: &mut Conn,
-    keys: Layout, channels: &[(String, u64)]) -> RedisResult<Vec<u64>> {
+fn queue_lengths(
+    con: &mut Conn,
+    keys: Layout,
+    channels: &[(String, u64)],
+) -> RedisResult<Vec<u64>> {
     channels
         .iter()
         .map(|(_, ck)| con.llen(keys.messages(*ck)))
@@ -403,8 +406,7 @@ fn listener_locations(
     unique: &str,
     src_topic: &str,
 ) -> RedisResult<BTreeMap<String, (String, String)>> {
-    let stored: BTreeMap<String, String> =
-        con.hgetall(keys.sender_listeners(unique, src_topic))?;
+    let stored: BTreeMap<String, String> = con.hgetall(keys.sender_listeners(unique, src_topic))?;
     let hints: Vec<ListenerHint> = stored
         .into_iter()
         .map(|(addr, value)| ListenerHint::parse(addr, &value))

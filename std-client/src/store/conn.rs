@@ -8,8 +8,9 @@ use redis::{Connection, ConnectionLike, RedisResult, Value};
 /// An open store connection.
 pub(crate) enum Conn {
     Server(Connection),
+    /// Boxed: it is several times the size of a single connection.
     #[cfg(feature = "cluster")]
-    Cluster(redis::cluster::ClusterConnection),
+    Cluster(Box<redis::cluster::ClusterConnection>),
 }
 
 impl Conn {
@@ -21,12 +22,13 @@ impl Conn {
         cmd: &redis::Cmd,
     ) -> RedisResult<T> {
         match self {
-            Conn::Server(con) => cmd.query(con),
+            Conn::Server(con) => {
+                let _ = key; // one server holds every key
+                cmd.query(con)
+            }
             #[cfg(feature = "cluster")]
             Conn::Cluster(con) => {
-                use redis::cluster_routing::{
-                    Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr,
-                };
+                use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
                 let master = Route::with_key(key, SlotAddr::Master);
                 let to = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(master));
                 Ok(redis::from_redis_value(con.route_command(cmd, to)?)?)
@@ -79,9 +81,7 @@ pub(crate) enum Node {
 
 /// Host and port of each master, from `CLUSTER SLOTS` (`[start, end, [host, port, id], …]`).
 #[cfg(feature = "cluster")]
-fn cluster_masters(
-    con: &mut redis::cluster::ClusterConnection,
-) -> RedisResult<Vec<(String, u16)>> {
+fn cluster_masters(con: &mut redis::cluster::ClusterConnection) -> RedisResult<Vec<(String, u16)>> {
     let ranges: Vec<Value> = redis::cmd("CLUSTER").arg("SLOTS").query(con)?;
     let mut masters = Vec::new();
     for range in ranges {

@@ -53,7 +53,9 @@ impl Durability {
         if wanted == 0 {
             return Ok(());
         }
-        let ms = u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = u64::try_from(self.timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
         let mut wait = redis::cmd("WAIT");
         wait.arg(wanted).arg(ms);
         let confirmed: u64 = con.query_for_key(key, &wait)?;

@@ -87,7 +87,10 @@ impl Layout {
 
     /// The connection key of the channel sender (`unique`, `src_topic`) → listener `listener`.
     pub fn connection_key(self, unique: &str, src_topic: &str, listener: &str) -> String {
-        format!("{}{listener}:key", self.connection_key_prefix(unique, src_topic))
+        format!(
+            "{}{listener}:key",
+            self.connection_key_prefix(unique, src_topic)
+        )
     }
 
     /// SCAN pattern matching every connection key of the sender (`unique`, `src_topic`).

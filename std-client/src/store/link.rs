@@ -6,8 +6,8 @@
 use redis::RedisResult;
 
 use super::conn::Conn;
-use super::target::Target;
 use super::error::{StoreError, breaks_connection};
+use super::target::Target;
 
 /// One lazily (re)opened connection to the store.
 pub(crate) struct Link {

@@ -99,7 +99,10 @@ impl Store {
 
     /// The holder and last heartbeat of `unique`.
     fn name_record(&mut self, unique: &str) -> Result<NameRecord, StoreError> {
-        let (alive, seen) = (self.keys.client_alive(unique), self.keys.client_seen(unique));
+        let (alive, seen) = (
+            self.keys.client_alive(unique),
+            self.keys.client_seen(unique),
+        );
         let holder: Option<String> = self.link.idempotent(|con| con.get(&alive))?;
         let seen: Option<String> = self.link.idempotent(|con| con.get(&seen))?;
         Ok(NameRecord {

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use redis::Value;
 
-use super::endpoint::{Endpoint, non_zero};
+use super::endpoint::non_zero;
+use super::target::Target;
 use super::{PeerEvent, StoreError, keys};
 
 /// First wait before reconnecting after the subscription broke; doubles up to the maximum.
@@ -35,15 +36,16 @@ pub enum EventNote {
 /// Subscriber of peer events; see the module docs. Obtained from `Store::event_subscriber`.
 #[derive(Debug, Clone)]
 pub struct EventSubscriber {
-    /// Where to subscribe, tried in turn: the server, or the listed nodes of a cluster.
-    nodes: Vec<Endpoint>,
+    /// Where to subscribe: the server, the master behind sentinels, or the listed nodes of
+    /// a cluster in turn.
+    target: Target,
     channel: String,
 }
 
 impl EventSubscriber {
-    pub(crate) fn new(nodes: Vec<Endpoint>) -> Self {
-        let channel = keys::events_channel(nodes[0].db());
-        Self { nodes, channel }
+    pub(crate) fn new(target: Target, db: i64) -> Self {
+        let channel = keys::events_channel(db);
+        Self { target, channel }
     }
 
     /// Delivers notes to `on_note` until `stop` is set, which is checked at least every
@@ -59,8 +61,7 @@ impl EventSubscriber {
                 }
                 on_note(n);
             };
-            let node = &self.nodes[failures % self.nodes.len()];
-            let Err(err) = self.listen(node, stop, poll, &mut note) else {
+            let Err(err) = self.listen(failures, stop, poll, &mut note) else {
                 return;
             };
             failures = failures.wrapping_add(1);
@@ -76,13 +77,14 @@ impl EventSubscriber {
     /// One subscription: `Ok` when stopped, `Err` when it broke or could not be made.
     fn listen(
         &self,
-        node: &Endpoint,
+        attempt: usize,
         stop: &AtomicBool,
         poll: Duration,
         on_note: &mut impl FnMut(EventNote),
     ) -> Result<(), StoreError> {
+        let node = self.target.primary();
         let lost = |e: redis::RedisError| node.command_error(&e);
-        let mut con = node.connect()?;
+        let mut con = self.target.subscriber_connection(attempt)?;
         let mut pubsub = con.as_pubsub();
         pubsub.subscribe(&self.channel).map_err(lost)?;
         on_note(EventNote::Subscribed);

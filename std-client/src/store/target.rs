@@ -1,13 +1,17 @@
-//! What a store connects to, found out from the URL and the server: one server, or a Redis
-//! Cluster. A single URL may name either (the server's `redis_mode` decides); a list of
-//! URLs separated by commas names the nodes of one cluster.
+//! What a store connects to, found out from the URL and the server: one server, a Redis
+//! Cluster, or a master watched by Redis Sentinel. A single `redis://` URL may name a server
+//! or a cluster node (the server's `redis_mode` decides); a list of URLs separated by commas
+//! names the nodes of one cluster; `redis+sentinel://` names sentinels and a master.
 
 use std::path::Path;
+
+use redis::Connection;
 
 use super::conn::Conn;
 use super::endpoint::{Endpoint, ServerMode, StoreTimeouts};
 use super::error::StoreError;
 use super::keys::Layout;
+use super::sentinel::SentinelEndpoint;
 
 /// A store's deployment; see the module docs.
 #[derive(Clone)]
@@ -15,6 +19,7 @@ pub(crate) enum Target {
     Server(Endpoint),
     #[cfg(feature = "cluster")]
     Cluster(super::cluster::ClusterEndpoint),
+    Sentinel(SentinelEndpoint),
 }
 
 impl Target {
@@ -25,6 +30,11 @@ impl Target {
         timeouts: StoreTimeouts,
         ca_file: Option<&Path>,
     ) -> Result<(Self, Conn), StoreError> {
+        if SentinelEndpoint::is_sentinel_url(urls) {
+            let sentinel = SentinelEndpoint::parse(urls, timeouts, ca_file)?;
+            let con = sentinel.connect()?;
+            return Ok((Self::Sentinel(sentinel), Conn::Server(con)));
+        }
         let urls: Vec<&str> = urls.split(',').map(str::trim).collect();
         let nodes = urls
             .iter()
@@ -69,7 +79,7 @@ impl Target {
     ) -> Result<(Self, Conn), StoreError> {
         let cluster = super::cluster::ClusterEndpoint::new(urls, nodes, timeouts, ca_file)?;
         let con = cluster.connect()?;
-        Ok((Self::Cluster(cluster), Conn::Cluster(con)))
+        Ok((Self::Cluster(cluster), Conn::Cluster(Box::new(con))))
     }
 
     #[cfg(not(feature = "cluster"))]
@@ -90,7 +100,8 @@ impl Target {
         match self {
             Target::Server(endpoint) => endpoint.connect().map(Conn::Server),
             #[cfg(feature = "cluster")]
-            Target::Cluster(cluster) => cluster.connect().map(Conn::Cluster),
+            Target::Cluster(cluster) => cluster.connect().map(|con| Conn::Cluster(Box::new(con))),
+            Target::Sentinel(sentinel) => sentinel.connect().map(Conn::Server),
         }
     }
 
@@ -100,21 +111,54 @@ impl Target {
             Target::Server(_) => Layout::Standalone,
             #[cfg(feature = "cluster")]
             Target::Cluster(_) => Layout::Cluster,
+            Target::Sentinel(_) => Layout::Standalone,
         }
     }
 
-    /// The servers to subscribe to events on, in order of preference: Pub/Sub messages
-    /// reach subscribers on every node of a cluster.
-    pub(crate) fn subscribe_nodes(&self) -> &[Endpoint] {
+    /// A connection for the events subscription; `attempt` counts the failed ones before.
+    /// On a cluster the listed nodes take turns (classic Pub/Sub reaches every node).
+    pub(crate) fn subscriber_connection(&self, attempt: usize) -> Result<Connection, StoreError> {
         match self {
-            Target::Server(endpoint) => std::slice::from_ref(endpoint),
+            Target::Server(endpoint) => endpoint.connect(),
             #[cfg(feature = "cluster")]
-            Target::Cluster(cluster) => cluster.nodes(),
+            Target::Cluster(cluster) => cluster.nodes()[attempt % cluster.nodes().len()].connect(),
+            Target::Sentinel(sentinel) => {
+                let _ = attempt;
+                sentinel.connect()
+            }
         }
     }
 
-    /// The first server, whose settings (database, timeouts) every node shares.
+    /// A server whose settings (timeouts) every connection shares, for mapping errors.
     pub(crate) fn primary(&self) -> &Endpoint {
-        &self.subscribe_nodes()[0]
+        match self {
+            Target::Server(endpoint) => endpoint,
+            #[cfg(feature = "cluster")]
+            Target::Cluster(cluster) => &cluster.nodes()[0],
+            Target::Sentinel(sentinel) => &sentinel.sentinels()[0],
+        }
+    }
+
+    /// The logical database the URL selects (always 0 on a cluster).
+    pub(crate) fn db(&self) -> i64 {
+        match self {
+            Target::Sentinel(sentinel) => sentinel.db(),
+            _ => self.primary().db(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Target::Server(_) => "server",
+            #[cfg(feature = "cluster")]
+            Target::Cluster(_) => "cluster",
+            Target::Sentinel(_) => "sentinel",
+        };
+        f.debug_struct("Target")
+            .field("kind", &kind)
+            .field("first", self.primary())
+            .finish()
     }
 }
