@@ -29,8 +29,8 @@ struct Running {
     listener: JoinHandle<mio::Poll>,
     worker: JoinHandle<u64>,
     worker_stop: Arc<StopSignal>,
-    events: JoinHandle<()>,
-    events_stop: Arc<AtomicBool>,
+    /// This client's place in the process's shared events subscription.
+    events: crate::event_hub::Membership,
 }
 
 /// What is kept between runs: the pollers (their wakers live in `Shared`) or the threads.
@@ -48,7 +48,12 @@ enum Lifecycle {
 pub struct Client {
     pub(crate) shared: Arc<Shared>,
     /// Redis connection of API calls (and the template cloned for the threads).
-    pub(crate) store: Mutex<Store>,
+    /// The client's store connection, shared by API calls, the listener thread (cursors)
+    /// and the events thread; the store worker has the only other one.
+    pub(crate) store: Arc<Mutex<Store>>,
+    /// Which events hub of the process this client joins: clients on the same deployment
+    /// (URL and CA file) share one subscription.
+    events_key: String,
     lifecycle: Mutex<Lifecycle>,
     bind: String,
     bound: RwLock<Option<SocketAddr>>,
@@ -103,6 +108,7 @@ impl Client {
             io: config.redis_timeout,
         };
         let ca_file = config.redis_ca_file.as_deref();
+        let events_key = format!("{redis_url}\u{0}{ca_file:?}");
         let mut store = Store::connect_with_ca_file(redis_url, timeouts, ca_file)?;
         // WAIT holds the connection: its reply must come well before the read timeout.
         let confirm_timeout = config.park_confirm_timeout.min(config.redis_timeout / 2);
@@ -136,7 +142,8 @@ impl Client {
         };
         Ok(Client {
             shared: Arc::new(shared),
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
+            events_key,
             lifecycle: Mutex::new(Lifecycle::Stopped { sender, listener }),
             bind: bind.to_string(),
             bound: RwLock::new(None),
@@ -251,10 +258,7 @@ impl Client {
         let published = self.publish_addr(bound)?;
         // One running process per unique name (a dead predecessor is taken over at once).
         crate::liveness::claim_name(&self.shared, &mut self.store(), published)?;
-        let (worker_store, listener_store, events_store) = {
-            let store = self.store();
-            (store.try_clone()?, store.try_clone()?, store.try_clone()?)
-        };
+        let worker_store = self.store().try_clone()?;
         let subscriber = self.store().event_subscriber();
         listener
             .set_nonblocking(true)
@@ -274,7 +278,6 @@ impl Client {
         crate::liveness::arrive(shared);
         let start = || -> std::io::Result<Running> {
             let worker_stop = Arc::new(StopSignal::default());
-            let events_stop = Arc::new(AtomicBool::new(false));
             Ok(Running {
                 worker: worker::spawn(shared.clone(), worker_store, worker_stop.clone())?,
                 sender: outbound::spawn(shared.clone(), sender)?,
@@ -282,17 +285,16 @@ impl Client {
                     shared.clone(),
                     listener_poll,
                     listener,
-                    listener_store,
+                    self.store.clone(),
                     on_message,
                 )?,
-                events: crate::events::spawn(
+                events: crate::events::join(
+                    &self.events_key,
                     shared.clone(),
                     subscriber,
-                    events_store,
-                    events_stop.clone(),
+                    self.store.clone(),
                 )?,
                 worker_stop,
-                events_stop,
             })
         };
         let running = start().map_err(|e| {
@@ -393,8 +395,7 @@ impl Client {
             log!("the store worker thread panicked");
             0
         });
-        running.events_stop.store(true, Ordering::Release);
-        let _ = running.events.join();
+        drop(running.events);
         self.save_last_seqs();
         *self
             .shared

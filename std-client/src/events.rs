@@ -1,54 +1,51 @@
-//! The events thread: follows peer events on Redis Pub/Sub and turns them into route
-//! refreshes, "connect now" hints and status reports; after Redis comes back it asks the
-//! worker to register this client again. Events are hints; the catalog stays the truth.
+//! A client's handling of peer events (on its process's shared subscription, see
+//! [`crate::event_hub`]): route refreshes, "connect now" hints and status reports; after
+//! Redis comes back it registers this client again. Events are hints; the catalog stays the
+//! truth.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use crate::catalog::{refresh_topic, register_all, restore_after_data_loss};
+use crate::event_hub::{self, Membership};
 use crate::log::log;
 use crate::shared::Shared;
 use crate::status::StatusKind;
 use crate::store::{EventNote, EventSubscriber, PeerEvent, PeerEventKind, Store};
 
-/// How often the thread checks its stop flag.
-const POLL: Duration = Duration::from_millis(100);
-
-/// Starts the events thread; it runs until `stop` is set.
-pub(crate) fn spawn(
+/// Joins this client to its process's events hub for the deployment `key`; the client's
+/// share of the hub's work runs until the returned membership is dropped.
+pub(crate) fn join(
+    key: &str,
     shared: Arc<Shared>,
     subscriber: EventSubscriber,
-    mut store: Store,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("liner-events".into())
-        .spawn(move || {
-            let mut outage = false;
-            subscriber.run(&stop, POLL, |note| match note {
-                EventNote::Subscribed if outage => {
-                    outage = false;
-                    // Redis may have restarted empty: keys first (so nobody allocates new
-                    // ones for names in use), then our catalog rows, then our routes.
-                    restore_after_data_loss(&shared, &mut store);
-                    // Failures were logged and reported; the next outage retries.
-                    let _ = register_all(&shared, &mut store);
-                    for (topic, _) in shared.registry.topic_keys() {
-                        if let Err(e) = refresh_topic(&shared, &mut store, &topic) {
-                            log!("refreshing '{topic}' after reconnect failed: {e}");
-                        }
+    store: Arc<Mutex<Store>>,
+) -> std::io::Result<Membership> {
+    let mut outage = false;
+    let handler = move |note: &EventNote| {
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        match note {
+            EventNote::Subscribed if outage => {
+                outage = false;
+                // Redis may have restarted empty: keys first (so nobody allocates new ones
+                // for names in use), then our catalog rows, then our routes.
+                restore_after_data_loss(&shared, &mut store);
+                // Failures were logged and reported; the next outage retries.
+                let _ = register_all(&shared, &mut store);
+                for (topic, _) in shared.registry.topic_keys() {
+                    if let Err(e) = refresh_topic(&shared, &mut store, &topic) {
+                        log!("refreshing '{topic}' after reconnect failed: {e}");
                     }
                 }
-                EventNote::Subscribed => {}
-                EventNote::Event(event) => on_event(&shared, &mut store, &event),
-                EventNote::Lost(e) => {
-                    outage = true;
-                    log!("peer events unavailable: {e}");
-                }
-            });
-        })
+            }
+            EventNote::Subscribed => {}
+            EventNote::Event(event) => on_event(&shared, &mut store, event),
+            EventNote::Lost(e) => {
+                outage = true;
+                log!("peer events unavailable: {e}");
+            }
+        }
+    };
+    event_hub::join(key, subscriber, Box::new(handler))
 }
 
 fn on_event(shared: &Shared, store: &mut Store, event: &PeerEvent) {

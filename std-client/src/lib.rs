@@ -13,6 +13,7 @@ mod client_send;
 mod compat;
 mod config;
 mod error;
+mod event_hub;
 mod events;
 mod inbound;
 mod jobs;

@@ -8,6 +8,7 @@
 //! duplicate.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::shared::Shared;
 use crate::status::StatusKind;
@@ -20,13 +21,18 @@ pub(super) trait CursorStore: Send + 'static {
     fn save_cursor(&mut self, ck: u64, seq: u64) -> Result<(), StoreError>;
 }
 
-impl CursorStore for Store {
+/// The client's store, shared with its API calls and events thread: locked per call.
+impl CursorStore for Arc<Mutex<Store>> {
     fn load_cursor(&mut self, ck: u64) -> Result<u64, StoreError> {
-        Store::load_cursor(self, ck)
+        self.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .load_cursor(ck)
     }
 
     fn save_cursor(&mut self, ck: u64, seq: u64) -> Result<(), StoreError> {
-        Store::save_cursor(self, ck, seq)
+        self.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .save_cursor(ck, seq)
     }
 }
 

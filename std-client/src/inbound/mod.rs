@@ -28,8 +28,8 @@ mod outbox;
 mod tests;
 
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
 use crate::shared::Shared;
@@ -113,7 +113,7 @@ pub(crate) fn spawn(
     shared: Arc<Shared>,
     poll: mio::Poll,
     listener: mio::net::TcpListener,
-    store: Store,
+    store: Arc<Mutex<Store>>,
     on_message: FallibleCallback,
 ) -> io::Result<JoinHandle<mio::Poll>> {
     spawn_with(shared, poll, listener, store, on_message)
