@@ -643,6 +643,41 @@ long long lnr_pending_count(lnr_hClient h);
 bool lnr_pending_by_peer(lnr_hClient h, lnr_pending_cb callback, lnr_uData user_data);
 
 /**
+ * How many replicas must confirm each parked chunk (and each seq reservation) of clients
+ * created afterwards: -1 (any negative value) = automatic, the default (one when the master
+ * holding the queue has a replica connected, none on a server without replicas); 0 = never
+ * wait; n = exactly n. Until they confirm, the frames stay in the sender's window and
+ * parking is retried (`LNR_SENDER_STORE_ERROR` is reported). docs/operations.md,
+ * "Parking durability".
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_park_replicas(int32_t replicas);
+
+/**
+ * The value clients created now get: -1 automatic, else the count (see
+ * `lnr_config_set_park_replicas`).
+ *
+ * Thread safety: any thread.
+ */
+int32_t lnr_config_park_replicas(void);
+
+/**
+ * Longest wait for those replicas, in milliseconds, for clients created afterwards (at most
+ * half of the Redis timeout is used). 0 = library default, 1000.
+ *
+ * Thread safety: any thread.
+ */
+bool lnr_config_set_park_confirm_timeout_ms(uint32_t ms);
+
+/**
+ * The value clients created now get (see `lnr_config_set_park_confirm_timeout_ms`).
+ *
+ * Thread safety: any thread.
+ */
+uint32_t lnr_config_park_confirm_timeout_ms(void);
+
+/**
  * Most destination topics one client created afterwards sends to; a send to one more
  * fails with `LNR_ERR_INVALID_ARG`. 0 = library default (`LNR_MAX_ROUTE_TOPICS`, 1024).
  *

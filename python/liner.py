@@ -47,6 +47,7 @@ from ctypes import (
     c_char,
     c_char_p,
     c_int,
+    c_int32,
     c_int64,
     c_longlong,
     c_size_t,
@@ -172,6 +173,8 @@ _CONFIG_SETTINGS = {
     "min_frame_rate": c_size_t,
     "max_route_topics": c_size_t,
     "max_listeners_per_topic": c_size_t,
+    "park_replicas": c_int32,
+    "park_confirm_timeout_ms": c_uint32,
 }
 # Settings taking a file path (str, bytes or os.PathLike; None or "" clears), set through
 # config_set and not readable back.
@@ -388,7 +391,9 @@ def config_set(name: str, value: "Union[int, bool, str, os.PathLike, None]") -> 
     (0: no limit). Inbound limits (docs/operations.md, "Trust boundary"), 0 restoring the
     default: ``max_handshakes``, ``max_handshakes_per_source``, ``max_conns_per_source``,
     ``large_frame_budget`` (bytes; the default 0 is automatic) and ``min_frame_rate`` (bytes
-    per second). ``redis_ca_file``: the CA file (PEM) a ``rediss://`` server's certificate
+    per second). Parking durability (docs/operations.md, "Parking durability"):
+    ``park_replicas`` (-1 automatic, the default; 0 never wait; n replicas) and
+    ``park_confirm_timeout_ms`` (0 restores 1000). ``redis_ca_file``: the CA file (PEM) a ``rediss://`` server's certificate
     must be signed by (a path; ``None`` or ``""`` clears it, and ``LINER_REDIS_CA_FILE`` then
     applies; it cannot be read back). The shared secret has its own ``set_secret``. An int
     outside the C type's range raises ``ValueError``, another type ``TypeError``, an unknown
@@ -402,8 +407,10 @@ def config_set(name: str, value: "Union[int, bool, str, os.PathLike, None]") -> 
     else:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} takes an int, not {type(value).__name__}")
-        # ctypes would wrap a negative or too large value silently.
-        if not 0 <= value < 1 << (8 * ctypes.sizeof(ctype)):
+        # ctypes would wrap a value outside the C type's range silently.
+        bits = 8 * ctypes.sizeof(ctype)
+        low, high = (-(1 << (bits - 1)), 1 << (bits - 1)) if ctype is c_int32 else (0, 1 << bits)
+        if not low <= value < high:
             raise ValueError(f"{name}={value} is outside the range of its C type")
     return getattr(_loaded(), f"lnr_config_set_{name}")(value)
 

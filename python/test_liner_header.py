@@ -25,6 +25,7 @@ C_TYPES = {
     "bool": ctypes.c_bool,
     "int": ctypes.c_int,
     "long long": ctypes.c_longlong,
+    "int32_t": ctypes.c_int32,
     "int64_t": ctypes.c_int64,
     "size_t": ctypes.c_size_t,
     "uint32_t": ctypes.c_uint32,

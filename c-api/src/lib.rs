@@ -30,6 +30,7 @@ mod send;
 mod addrs;
 mod admin;
 // Process-wide settings and the log sink.
+mod durability;
 mod fanout;
 mod logline;
 mod redis_ca;

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use liner::Config;
+use liner::{Config, ParkDurability};
 
 use super::boundary::guard;
 use super::logline::emit;
@@ -25,7 +25,7 @@ pub(crate) struct SizeSetting {
 }
 
 /// A timeout of `Config`, in milliseconds.
-struct MillisSetting {
+pub(crate) struct MillisSetting {
     value: AtomicU32,
     field: fn(&mut Config) -> &mut Duration,
 }
@@ -34,7 +34,7 @@ struct MillisSetting {
 /// stored as the C caller gave it; `chosen` says whether it was set since the last reset.
 /// `value` is written before `chosen` is released, so a reader that sees `chosen` sees the
 /// value that came with it (or a later one).
-struct ExactSetting {
+pub(crate) struct ExactSetting {
     chosen: AtomicBool,
     value: AtomicU64,
     apply: fn(&mut Config, u64),
@@ -152,18 +152,41 @@ pub(crate) static MAX_LISTENERS_PER_TOPIC: SizeSetting = SizeSetting {
     field: |c| &mut c.max_listeners_per_topic,
 };
 
-static MILLIS_SETTINGS: [&MillisSetting; 5] = [
+/// Parking durability (docs/operations.md, "Parking durability"); their C functions are in
+/// `durability`. Replicas as the C caller gave them: negative is `Auto`.
+pub(crate) static PARK_REPLICAS: ExactSetting = ExactSetting {
+    chosen: AtomicBool::new(false),
+    value: AtomicU64::new(0),
+    apply: |c, n| {
+        c.park_durability = match u32::try_from(n as i64) {
+            Ok(n) => ParkDurability::Replicas(n),
+            Err(_) => ParkDurability::Auto,
+        }
+    },
+    read: |c| match c.park_durability {
+        ParkDurability::Replicas(n) => u64::from(n),
+        _ => -1i64 as u64,
+    },
+};
+pub(crate) static PARK_CONFIRM_TIMEOUT: MillisSetting = MillisSetting {
+    value: AtomicU32::new(0),
+    field: |c| &mut c.park_confirm_timeout,
+};
+
+static MILLIS_SETTINGS: [&MillisSetting; 6] = [
     &SEND_TIMEOUT,
     &CONNECT_TIMEOUT,
     &REDIS_TIMEOUT,
     &STOP_TIMEOUT,
     &LIVENESS_TTL,
+    &PARK_CONFIRM_TIMEOUT,
 ];
-static EXACT_SETTINGS: [&ExactSetting; 4] = [
+static EXACT_SETTINGS: [&ExactSetting; 5] = [
     &RETENTION,
     &RETENTION_DROPS_PARKED,
     &MAX_PARKED,
     &MAX_PARKED_AGE,
+    &PARK_REPLICAS,
 ];
 
 /// liner 1.4's compression threshold. Wire protocol v1 has no compression, so no payload
@@ -238,7 +261,7 @@ impl SizeSetting {
 
 impl MillisSetting {
     /// Sets the value (0 = library default).
-    fn set(&'static self, function: &'static str, ms: u32) -> bool {
+    pub(crate) fn set(&'static self, function: &'static str, ms: u32) -> bool {
         guard(function, false, || {
             if ms != 0 {
                 let timeout = Duration::from_millis(u64::from(ms));
@@ -251,7 +274,7 @@ impl MillisSetting {
         })
     }
 
-    fn get(&self) -> u32 {
+    pub(crate) fn get(&self) -> u32 {
         let timeout = *(self.field)(&mut client_config());
         u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX)
     }
@@ -259,7 +282,7 @@ impl MillisSetting {
 
 impl ExactSetting {
     /// Sets the value exactly as given (0 included) if the resulting configuration is valid.
-    fn set(&'static self, function: &'static str, value: u64) -> bool {
+    pub(crate) fn set(&'static self, function: &'static str, value: u64) -> bool {
         guard(function, false, || {
             if !acceptable(function, |c| (self.apply)(c, value)) {
                 return false;
@@ -271,7 +294,7 @@ impl ExactSetting {
     }
 
     /// The value clients created now get.
-    fn get(&self) -> u64 {
+    pub(crate) fn get(&self) -> u64 {
         (self.read)(&client_config())
     }
 

@@ -167,6 +167,13 @@ static void check_liveness_and_retention_settings(void)
     CHECK(lnr_config_set_retention_s(60) && lnr_config_retention_s() == 60);
     CHECK(lnr_config_set_retention_s(0) && lnr_config_retention_s() == 0); /* forever */
     CHECK(lnr_config_set_retention_drops_parked(true) && lnr_config_retention_drops_parked());
+    CHECK(lnr_config_park_replicas() == -1);
+    CHECK(lnr_config_set_park_replicas(0) && lnr_config_park_replicas() == 0);
+    CHECK(lnr_config_set_park_replicas(2) && lnr_config_park_replicas() == 2);
+    CHECK(lnr_config_set_park_replicas(-7) && lnr_config_park_replicas() == -1);
+    CHECK(lnr_config_park_confirm_timeout_ms() == 1000);
+    CHECK(lnr_config_set_park_confirm_timeout_ms(250) && lnr_config_park_confirm_timeout_ms() == 250);
+    CHECK(lnr_config_set_park_confirm_timeout_ms(0) && lnr_config_park_confirm_timeout_ms() == 1000);
     CHECK(lnr_config_set_max_parked(1000) && lnr_config_max_parked() == 1000);
     CHECK(lnr_config_set_max_parked(UINT64_MAX) && lnr_config_max_parked() == UINT64_MAX);
     /* 60 days: more than a 32-bit count of milliseconds holds */
