@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Pair, assert_exactly_in_order, payload};
+use common::{Pair, assert_exactly_in_order};
 use liner_tests::{RedisCluster, unique_prefix};
 use redis::Commands;
 
@@ -29,16 +29,6 @@ fn queues(cluster: &RedisCluster) -> Vec<(usize, u64)> {
     found
 }
 
-/// Sends `seq`, retrying while the sender refuses it (its window stays full while parking
-/// waits out the failover): a refused message was not taken, so sending it again is exact.
-fn send_until_accepted(pair: &Pair, seq: u64, refusals: &mut u64) {
-    let deadline = Instant::now() + WAIT;
-    while !pair.sender.send_to(&pair.topic, &payload(seq, 100), true) {
-        *refusals += 1;
-        assert!(Instant::now() < deadline, "seq {seq} refused for {WAIT:?}");
-    }
-}
-
 #[test]
 fn a_master_killed_while_messages_park_loses_none_of_them() {
     let mut cluster = RedisCluster::start(3, 1);
@@ -48,7 +38,7 @@ fn a_master_killed_while_messages_park_loses_none_of_them() {
     let mut refusals = 0;
     let mut killed = None;
     for seq in 0..MESSAGES {
-        send_until_accepted(&pair, seq, &mut refusals);
+        refusals += pair.send_until_accepted(seq, WAIT);
         if killed.is_none() && seq >= MESSAGES / 2 {
             let parked = queues(&cluster);
             if let Some(&(master, len)) = parked.first()

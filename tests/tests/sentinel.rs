@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Pair, assert_exactly_in_order, payload};
+use common::{Pair, assert_exactly_in_order};
 use liner_tests::{RedisSentinelSet, unique_prefix};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -21,15 +21,6 @@ fn sentinel_url(set: &RedisSentinelSet) -> String {
     format!("redis+sentinel://{}/{}", hosts.join(","), set.master_name())
 }
 
-/// Sends `seq`, retrying while the sender refuses it (its window stays full while parking
-/// waits out the failover): a refused message was not taken, so sending it again is exact.
-fn send_until_accepted(pair: &Pair, seq: u64) {
-    let deadline = Instant::now() + WAIT;
-    while !pair.sender.send_to(&pair.topic, &payload(seq, 100), true) {
-        assert!(Instant::now() < deadline, "seq {seq} refused for {WAIT:?}");
-    }
-}
-
 #[test]
 fn traffic_and_parking_continue_across_a_sentinel_failover() {
     let mut set = RedisSentinelSet::start();
@@ -37,7 +28,7 @@ fn traffic_and_parking_continue_across_a_sentinel_failover() {
 
     // Direct delivery, then parking for a stopped listener, across the failover.
     for seq in 0..20_000 {
-        send_until_accepted(&pair, seq);
+        pair.send_until_accepted(seq, WAIT);
     }
     assert!(
         pair.received.wait_for(20_000, WAIT),
@@ -46,13 +37,13 @@ fn traffic_and_parking_continue_across_a_sentinel_failover() {
     );
     assert!(pair.listener.stop());
     for seq in 20_000..40_000 {
-        send_until_accepted(&pair, seq);
+        pair.send_until_accepted(seq, WAIT);
     }
     let old = set.master_port();
     let promoted = set.kill_master();
     eprintln!("master {old} killed, sentinels promoted {promoted}");
     for seq in 40_000..60_000 {
-        send_until_accepted(&pair, seq);
+        pair.send_until_accepted(seq, WAIT);
     }
     assert!(
         common::wait_until(WAIT, || pair.sender.pending_count() >= 40_000),
@@ -61,7 +52,7 @@ fn traffic_and_parking_continue_across_a_sentinel_failover() {
     );
     pair.rerun_listener();
     for seq in 60_000..80_000 {
-        send_until_accepted(&pair, seq);
+        pair.send_until_accepted(seq, WAIT);
     }
     assert!(
         pair.received.wait_for(80_000, WAIT),

@@ -133,6 +133,22 @@ impl Pair {
         }
     }
 
+    /// Sends the at-least-once payload `seq`, retrying for up to `patience` while the sender
+    /// refuses it (its window stays full while parking waits out a Redis failover): a
+    /// refused message was not taken, so sending it again is exact. Returns the refusals.
+    pub fn send_until_accepted(&self, seq: u64, patience: Duration) -> u64 {
+        let deadline = Instant::now() + patience;
+        let mut refusals = 0;
+        while !self.sender.send_to(&self.topic, &payload(seq, 100), true) {
+            refusals += 1;
+            assert!(
+                Instant::now() < deadline,
+                "seq {seq} refused for {patience:?}"
+            );
+        }
+        refusals
+    }
+
     /// Runs the listener again (after `listener.stop()`), recording into the same collector.
     pub fn rerun_listener(&self) {
         assert!(self.listener.run(self.received.callback()));
