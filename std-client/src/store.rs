@@ -27,6 +27,7 @@ mod peers;
 mod redact;
 mod retention;
 mod scan;
+#[cfg(feature = "sentinel")]
 mod sentinel;
 mod subscriber;
 mod target;

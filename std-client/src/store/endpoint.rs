@@ -57,6 +57,7 @@ impl Endpoint {
     /// Parses `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS, trusting the CA
     /// of `ca_file`, else of `LINER_REDIS_CA_FILE`, else the system's), `redis+unix:///path`
     /// or `unix:///path?db=N`; nothing is connected yet.
+    #[inline(never)] // called from several places; one copy keeps the C library small
     pub(crate) fn parse(
         url: &str,
         timeouts: StoreTimeouts,

@@ -37,13 +37,6 @@ pub(crate) struct SentinelEndpoint {
 }
 
 impl SentinelEndpoint {
-    /// Whether `url` names sentinels.
-    pub(crate) fn is_sentinel_url(url: &str) -> bool {
-        SCHEMES
-            .iter()
-            .any(|(scheme, _)| url.trim_start().starts_with(scheme))
-    }
-
     /// Parses a sentinel URL; nothing is connected yet.
     pub(crate) fn parse(
         url: &str,
@@ -177,7 +170,5 @@ mod tests {
                 "{bad} was accepted"
             );
         }
-        assert!(SentinelEndpoint::is_sentinel_url(" redis+sentinel://h/m"));
-        assert!(!SentinelEndpoint::is_sentinel_url("redis://h/m"));
     }
 }

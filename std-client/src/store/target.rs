@@ -11,6 +11,7 @@ use super::conn::Conn;
 use super::endpoint::{Endpoint, ServerMode, StoreTimeouts};
 use super::error::StoreError;
 use super::keys::Layout;
+#[cfg(feature = "sentinel")]
 use super::sentinel::SentinelEndpoint;
 
 /// A store's deployment; see the module docs.
@@ -19,6 +20,7 @@ pub(crate) enum Target {
     Server(Endpoint),
     #[cfg(feature = "cluster")]
     Cluster(super::cluster::ClusterEndpoint),
+    #[cfg(feature = "sentinel")]
     Sentinel(SentinelEndpoint),
 }
 
@@ -30,10 +32,8 @@ impl Target {
         timeouts: StoreTimeouts,
         ca_file: Option<&Path>,
     ) -> Result<(Self, Conn), StoreError> {
-        if SentinelEndpoint::is_sentinel_url(urls) {
-            let sentinel = SentinelEndpoint::parse(urls, timeouts, ca_file)?;
-            let con = sentinel.connect()?;
-            return Ok((Self::Sentinel(sentinel), Conn::Server(con)));
+        if is_sentinel_url(urls) {
+            return Self::sentinel(urls, timeouts, ca_file);
         }
         let urls: Vec<&str> = urls.split(',').map(str::trim).collect();
         let nodes = urls
@@ -70,6 +70,29 @@ impl Target {
         Err(unreachable.expect("a URL list has at least one entry"))
     }
 
+    #[cfg(feature = "sentinel")]
+    fn sentinel(
+        url: &str,
+        timeouts: StoreTimeouts,
+        ca_file: Option<&Path>,
+    ) -> Result<(Self, Conn), StoreError> {
+        let sentinel = SentinelEndpoint::parse(url, timeouts, ca_file)?;
+        let con = sentinel.connect()?;
+        Ok((Self::Sentinel(sentinel), Conn::Server(con)))
+    }
+
+    #[cfg(not(feature = "sentinel"))]
+    fn sentinel(
+        url: &str,
+        _timeouts: StoreTimeouts,
+        _ca_file: Option<&Path>,
+    ) -> Result<(Self, Conn), StoreError> {
+        Err(StoreError::InvalidUrl(format!(
+            "{}: liner was built without the `sentinel` feature",
+            super::redact::redact_url(url)
+        )))
+    }
+
     #[cfg(feature = "cluster")]
     fn cluster(
         urls: &[&str],
@@ -101,6 +124,7 @@ impl Target {
             Target::Server(endpoint) => endpoint.connect().map(Conn::Server),
             #[cfg(feature = "cluster")]
             Target::Cluster(cluster) => cluster.connect().map(|con| Conn::Cluster(Box::new(con))),
+            #[cfg(feature = "sentinel")]
             Target::Sentinel(sentinel) => sentinel.connect().map(Conn::Server),
         }
     }
@@ -111,6 +135,7 @@ impl Target {
             Target::Server(_) => Layout::Standalone,
             #[cfg(feature = "cluster")]
             Target::Cluster(_) => Layout::Cluster,
+            #[cfg(feature = "sentinel")]
             Target::Sentinel(_) => Layout::Standalone,
         }
     }
@@ -118,14 +143,13 @@ impl Target {
     /// A connection for the events subscription; `attempt` counts the failed ones before.
     /// On a cluster the listed nodes take turns (classic Pub/Sub reaches every node).
     pub(crate) fn subscriber_connection(&self, attempt: usize) -> Result<Connection, StoreError> {
+        let _ = attempt; // only a cluster has nodes to take turns
         match self {
             Target::Server(endpoint) => endpoint.connect(),
             #[cfg(feature = "cluster")]
             Target::Cluster(cluster) => cluster.nodes()[attempt % cluster.nodes().len()].connect(),
-            Target::Sentinel(sentinel) => {
-                let _ = attempt;
-                sentinel.connect()
-            }
+            #[cfg(feature = "sentinel")]
+            Target::Sentinel(sentinel) => sentinel.connect(),
         }
     }
 
@@ -135,6 +159,7 @@ impl Target {
             Target::Server(endpoint) => endpoint,
             #[cfg(feature = "cluster")]
             Target::Cluster(cluster) => &cluster.nodes()[0],
+            #[cfg(feature = "sentinel")]
             Target::Sentinel(sentinel) => &sentinel.sentinels()[0],
         }
     }
@@ -142,6 +167,7 @@ impl Target {
     /// The logical database the URL selects (always 0 on a cluster).
     pub(crate) fn db(&self) -> i64 {
         match self {
+            #[cfg(feature = "sentinel")]
             Target::Sentinel(sentinel) => sentinel.db(),
             _ => self.primary().db(),
         }
@@ -154,6 +180,7 @@ impl std::fmt::Debug for Target {
             Target::Server(_) => "server",
             #[cfg(feature = "cluster")]
             Target::Cluster(_) => "cluster",
+            #[cfg(feature = "sentinel")]
             Target::Sentinel(_) => "sentinel",
         };
         f.debug_struct("Target")
@@ -161,4 +188,11 @@ impl std::fmt::Debug for Target {
             .field("first", self.primary())
             .finish()
     }
+}
+
+/// Whether `url` names sentinels (`redis+sentinel://`, `rediss+sentinel://`), whether or not
+/// this build can follow them.
+fn is_sentinel_url(url: &str) -> bool {
+    let url = url.trim_start();
+    url.starts_with("redis+sentinel://") || url.starts_with("rediss+sentinel://")
 }
