@@ -1,6 +1,7 @@
 //! The driver: starts a private redis-server (never 6379), runs the selected workloads
-//! `runs` times each (liner and its alternatives side by side in every run), prints the
-//! machine, the table and the checks, and as its very last line
+//! `runs` times each (liner and its alternatives side by side in every run; in `--quick`
+//! mode the heavy ones, G, G500 and Dc, once), prints the machine, the table and the
+//! checks, `ratio_g_vs_zmq_pubsub=<x>` when G ran, and as its very last line
 //! `ratio_vs_zmq_pushpull=<x>` (workload A, liner at-least-once ÷ ZeroMQ PUSH/PULL).
 
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use liner_tests::RedisServer;
 
 use crate::error::{BenchError, BenchResult};
-use crate::plan::Plan;
+use crate::plan::{HEAVY, Plan};
 use crate::results::Results;
 use crate::table::render;
 use crate::workloads::{self, Ctx};
@@ -31,6 +32,9 @@ pub fn run(args: &[String]) -> ExitCode {
         Ok((results, plan)) => {
             println!("{}", describe(&plan, started.elapsed()));
             println!("{}", render(&results));
+            if plan.runs_workload("G") {
+                println!("ratio_g_vs_zmq_pubsub={}", ratio_g_vs_zmq(&results, &plan));
+            }
             println!("ratio_vs_zmq_pushpull={}", ratio_vs_zmq(&results));
             if results.all_ok() {
                 ExitCode::SUCCESS
@@ -59,18 +63,22 @@ fn run_plan(plan: Plan) -> BenchResult<(Results, Plan)> {
         .exec(&mut admin)?;
     let mut ctx = Ctx::new(&exe, redis.url(), admin, plan);
     let mut results = Results::default();
-    let workloads: [(char, Workload); 6] = [
-        ('A', workloads::workload_a),
-        ('B', workloads::workload_b),
-        ('C', workloads::workload_c),
-        ('D', workloads::workload_d),
-        ('E', workloads::workload_e),
-        ('F', workloads::workload_f),
+    let workloads: [(&str, Workload); 9] = [
+        ("A", workloads::workload_a),
+        ("B", workloads::workload_b),
+        ("C", workloads::workload_c),
+        ("D", workloads::workload_d),
+        ("Dc", workloads::workload_d_cluster),
+        ("E", workloads::workload_e),
+        ("F", workloads::workload_f),
+        ("G", workloads::workload_g),
+        ("G500", workloads::workload_g500),
     ];
-    for run in 1..=ctx.plan.runs {
-        eprintln!("[bench] run {run}/{}", ctx.plan.runs);
-        for (letter, workload) in workloads {
-            if ctx.plan.runs_workload(letter) {
+    let runs = ctx.plan.total_runs();
+    for run in 1..=runs {
+        eprintln!("[bench] run {run}/{runs}");
+        for (name, workload) in workloads {
+            if ctx.plan.runs_workload(name) && run <= ctx.plan.runs_of(name) {
                 workload(&mut ctx, &mut results);
             }
         }
@@ -95,13 +103,40 @@ fn describe(plan: &Plan, took: Duration) -> String {
         .iter()
         .map(|(size, n)| format!("{n}×{} KiB", size / 1024))
         .collect();
+    let mut extra = String::new();
+    if plan.runs_workload("G") {
+        extra.push_str(&format!(
+            " | G {} to {} listeners",
+            plan.g_messages, plan.g_listeners
+        ));
+    }
+    if plan.runs_workload("G500") {
+        extra.push_str(&format!(
+            " | G500 {} to {} listeners",
+            plan.g500_messages, plan.g500_listeners
+        ));
+    }
+    if plan.runs_workload("Dc") {
+        extra.push_str(&format!(" | Dc {}", plan.d_messages));
+    }
+    let any_heavy = plan.workloads.iter().any(|name| HEAVY.contains(name));
+    let only_heavy = plan.workloads.iter().all(|name| HEAVY.contains(name));
+    let heavy_runs = if any_heavy && !only_heavy && plan.heavy_runs != plan.runs {
+        format!(" ({} of G, G500, Dc)", plan.heavy_runs)
+    } else {
+        String::new()
+    };
     format!(
-        "liner-bench{}: {} run(s) of {} on {cpus} CPU(s), {model}; took {:.1} s\n\
+        "liner-bench{}: {} run(s){heavy_runs} of {} on {cpus} CPU(s), {model}; took {:.1} s\n\
          messages: A {} | B {} round trips (+{} warm-up) | C {} to {} listeners | D {} | \
-         E {} peers × {} | F {}\n",
+         E {} peers × {} | F {}{extra}\n",
         if plan.quick { " --quick" } else { "" },
-        plan.runs,
-        plan.workloads,
+        plan.total_runs(),
+        if plan.workloads.iter().all(|name| name.len() == 1) {
+            plan.workloads.concat()
+        } else {
+            plan.workloads.join(",")
+        },
         took.as_secs_f64(),
         plan.a_messages,
         plan.b_rounds,
@@ -121,6 +156,18 @@ fn ratio_vs_zmq(results: &Results) -> String {
     let metric = "delivered msg/s";
     let ours = results.median(section, "liner at-least-once", metric);
     let zmq = results.median(section, "ZeroMQ PUSH/PULL", metric);
+    match (ours, zmq) {
+        (Some(ours), Some(zmq)) if zmq > 0.0 => format!("{:.2}", ours / zmq),
+        _ => "nan".to_string(),
+    }
+}
+
+/// Median liner `send_all` deliveries/s ÷ median ZeroMQ PUB/SUB deliveries/s in workload G.
+fn ratio_g_vs_zmq(results: &Results, plan: &Plan) -> String {
+    let section = workloads::g_section(plan.g_listeners);
+    let metric = workloads::G_RATE;
+    let ours = results.median(&section, workloads::G_LINER, metric);
+    let zmq = results.median(&section, workloads::G_ZMQ, metric);
     match (ours, zmq) {
         (Some(ours), Some(zmq)) if zmq > 0.0 => format!("{:.2}", ours / zmq),
         _ => "nan".to_string(),

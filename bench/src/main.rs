@@ -1,5 +1,5 @@
-//! liner-bench: measures liner against ZeroMQ and Redis on this machine (workloads A–F of
-//! docs/performance.md) and prints one table. Run it through `ci/bench`.
+//! liner-bench: measures liner against ZeroMQ and Redis on this machine (workloads A–G,
+//! G500 and Dc of docs/performance.md) and prints one table. Run it through `ci/bench`.
 //!
 //! The same binary is the driver (`liner-bench [--quick] [--runs N] [--only A,B,…]`) and
 //! every role process it starts (`liner-bench child <role> key=value…`), so senders and

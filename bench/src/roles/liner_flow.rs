@@ -62,11 +62,11 @@ pub fn receive(args: &Args, cmds: &Commands) -> BenchResult<()> {
 }
 
 /// `send_to` (or `send_all`) of one client; a full window past the send timeout fails.
-struct LinerOutlet {
-    client: Client,
-    dest: String,
-    at_least_once: bool,
-    all: bool,
+pub struct LinerOutlet {
+    pub client: Client,
+    pub dest: String,
+    pub at_least_once: bool,
+    pub all: bool,
 }
 
 impl Outlet for LinerOutlet {

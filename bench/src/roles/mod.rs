@@ -2,6 +2,7 @@
 //! plays one side of a measurement (a sender, a receiver, a ping…) and talks to the driver
 //! through report lines on stdout and commands on stdin (`role_io`).
 
+mod group;
 mod latency;
 mod liner_flow;
 mod liner_probe;
@@ -29,6 +30,10 @@ const ROLES: &[(&str, Role)] = &[
     ("liner-idle", liner_probe::idle),
     ("liner-hub", liner_probe::hub),
     ("liner-spokes", liner_probe::spokes),
+    ("liner-listen-group", group::liner_listeners),
+    ("liner-send-group", group::liner_sender),
+    ("zmq-sub-group", group::zmq_subscribers),
+    ("zmq-pub-group", group::zmq_sender),
     ("zmq-recv", zmq_roles::receive),
     ("zmq-send", zmq_roles::send),
     ("zmq-rep", zmq_roles::reply),

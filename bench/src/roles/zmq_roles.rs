@@ -18,7 +18,7 @@ const RECV_TIMEOUT_MS: i32 = 50;
 /// A reply later than this fails the latency run instead of hanging it.
 const REPLY_TIMEOUT_MS: i32 = 5000;
 
-fn bound_socket(
+pub fn bound_socket(
     context: &zmq::Context,
     kind: zmq::SocketType,
 ) -> BenchResult<(zmq::Socket, String)> {
@@ -59,7 +59,7 @@ pub fn receive(args: &Args, cmds: &Commands) -> BenchResult<()> {
     })
 }
 
-struct ZmqOutlet {
+pub struct ZmqOutlet {
     socket: zmq::Socket,
     // Dropped after the socket (field order), as libzmq requires.
     _context: zmq::Context,
@@ -93,6 +93,21 @@ pub fn send(args: &Args, cmds: &Commands) -> BenchResult<()> {
         _context: context,
     };
     run_sender(&mut outlet, args, cmds)
+}
+
+/// A PUB socket with no high-water mark (nothing dropped), connected to `endpoints`.
+pub fn publisher(endpoints: &[&str]) -> BenchResult<ZmqOutlet> {
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::PUB)?;
+    socket.set_sndhwm(0)?;
+    socket.set_linger(0)?;
+    for endpoint in endpoints {
+        socket.connect(endpoint)?;
+    }
+    Ok(ZmqOutlet {
+        socket,
+        _context: context,
+    })
 }
 
 /// REP: echoes every request until `exit`.

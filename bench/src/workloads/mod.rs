@@ -1,4 +1,4 @@
-//! The driver's workloads (A–F of docs/performance.md). Each measures liner and its
+//! The driver's workloads (A–G, G500 and Dc of docs/performance.md). Each measures liner and its
 //! alternatives once per call (one run) and adds the numbers to the results; a measurement
 //! that fails is recorded as failed and the others go on.
 
@@ -7,18 +7,22 @@ mod footprint;
 mod latency;
 mod offline;
 mod throughput;
+mod wide;
 
 use std::path::{Path, PathBuf};
 
+use liner_tests::RedisCluster;
+
 use crate::cast::Cast;
-use crate::error::BenchResult;
+use crate::error::{BenchError, BenchResult};
 use crate::plan::Plan;
 use crate::results::Results;
 
 pub use footprint::workload_e;
 pub use latency::workload_b;
-pub use offline::workload_d;
+pub use offline::{workload_d, workload_d_cluster};
 pub use throughput::{workload_a, workload_c, workload_f};
+pub use wide::{G_LINER, G_RATE, G_ZMQ, g_section, workload_g, workload_g500};
 
 /// What every workload needs: the binary to re-execute, the Redis server, fresh names.
 pub struct Ctx {
@@ -27,6 +31,9 @@ pub struct Ctx {
     admin: redis::Connection,
     serial: u64,
     pub plan: Plan,
+    /// Redis Cluster of Dc, started on first use and stopped (by PID) when the context
+    /// is dropped.
+    cluster: Option<RedisCluster>,
 }
 
 impl Ctx {
@@ -37,7 +44,69 @@ impl Ctx {
             admin,
             serial: 0,
             plan,
+            cluster: None,
         }
+    }
+
+    /// The node list (`redis://…,redis://…`) of a private Redis Cluster of 3 masters with
+    /// one replica each, started on the first call.
+    pub fn cluster_url(&mut self) -> BenchResult<String> {
+        if self.cluster.is_none() {
+            eprintln!("[bench] starting a Redis Cluster (3 masters + 3 replicas)");
+            // The harness panics (after stopping what it started) when the cluster does
+            // not come up: that fails this workload, not the bench.
+            let started = std::panic::catch_unwind(|| RedisCluster::start(3, 1));
+            let cluster = started.map_err(|panic| {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown reason".into());
+                BenchError::Transport(format!("starting a Redis Cluster: {why}"))
+            })?;
+            self.cluster = Some(cluster);
+        }
+        Ok(self
+            .cluster
+            .as_ref()
+            .map(RedisCluster::url_list)
+            .unwrap_or_default())
+    }
+
+    /// A plain connection to each master of the Redis Cluster (none before it started).
+    fn cluster_masters(&self) -> BenchResult<Vec<redis::Connection>> {
+        let Some(cluster) = &self.cluster else {
+            return Ok(Vec::new());
+        };
+        let mut masters = Vec::new();
+        for port in cluster.master_ports() {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}/"))?;
+            masters.push(client.get_connection_with_timeout(std::time::Duration::from_secs(2))?);
+        }
+        Ok(masters)
+    }
+
+    /// Empties every master of the Redis Cluster (replicas follow).
+    pub fn reset_cluster(&mut self) -> BenchResult<()> {
+        for mut con in self.cluster_masters()? {
+            redis::cmd("FLUSHALL").exec(&mut con)?;
+        }
+        Ok(())
+    }
+
+    /// `WAIT` commands the masters of the Redis Cluster have served so far, all together.
+    pub fn cluster_wait_calls(&mut self) -> BenchResult<u64> {
+        let mut calls = 0;
+        for mut con in self.cluster_masters()? {
+            let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut con)?;
+            calls += stats
+                .lines()
+                .find_map(|line| line.strip_prefix("cmdstat_wait:calls="))
+                .and_then(|rest| rest.split(',').next())
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        Ok(calls)
     }
 
     /// A name no other measurement of this bench uses (valid as a liner name or Redis key).

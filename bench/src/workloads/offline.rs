@@ -4,6 +4,10 @@
 //! drains. Measured: time until Redis holds the whole burst, the sender's resident memory
 //! before and after (peak), the drain time and rate; checked: every message arrived
 //! exactly once, in order.
+//!
+//! Dc: the same burst with liner's store on a private Redis Cluster of 3 masters with one
+//! replica each. liner's default `ParkDurability::Auto` then confirms every parked chunk
+//! (at most 1000 frames) with `WAIT 1`, so this measures that too.
 
 use std::time::Duration;
 
@@ -23,11 +27,13 @@ struct Burst {
 /// Pause between the end of warm-up and stopping the listener, so warm-up acks arrive.
 const ACK_SETTLE: Duration = Duration::from_millis(200);
 
-fn burst(ctx: &mut Ctx) -> BenchResult<Burst> {
+/// Section of Dc.
+const CLUSTER_SECTION: &str = "D cluster (3 masters + 3 replicas, WAIT 1)";
+
+fn burst(ctx: &mut Ctx, url: String) -> BenchResult<Burst> {
     let count = ctx.plan.d_messages;
     let timeout = Duration::from_secs(60) + Duration::from_micros(count * 200);
     let topic = ctx.name("parked");
-    let url = ctx.url.clone();
     let common = [
         ("url", url),
         ("n", count.to_string()),
@@ -72,10 +78,46 @@ fn burst(ctx: &mut Ctx) -> BenchResult<Burst> {
 pub fn workload_d(ctx: &mut Ctx, results: &mut Results) {
     let count = ctx.plan.d_messages;
     let section = format!("D offline burst of {count}, at-least-once");
-    let system = "liner at-least-once";
-    let Some(b) = measure(ctx, results, &section, burst) else {
-        return;
+    let url = ctx.url.clone();
+    if let Some(b) = measure(ctx, results, &section, |ctx| burst(ctx, url)) {
+        record(results, &section, count, &b);
+    }
+}
+
+/// Workload Dc (D on a Redis Cluster, started on first use), one run.
+pub fn workload_d_cluster(ctx: &mut Ctx, results: &mut Results) {
+    let count = ctx.plan.d_messages;
+    let section = format!("{CLUSTER_SECTION}, offline burst of {count}");
+    let url = match ctx.cluster_url() {
+        Ok(url) => url,
+        Err(e) => return results.fail(&section, &e),
     };
+    let outcome = (|| {
+        let waits_before = ctx.cluster_wait_calls()?;
+        let b = burst(ctx, url)?;
+        Ok((b, ctx.cluster_wait_calls()? - waits_before))
+    })();
+    if let Err(e) = ctx.reset_cluster() {
+        results.fail("resetting the redis cluster", &e);
+    }
+    match outcome {
+        Ok((b, waits)) => {
+            record(results, &section, count, &b);
+            eprintln!("[bench] {section}: the masters served {waits} WAIT commands");
+            let key = RowKey {
+                section: section.clone(),
+                system: "liner at-least-once".to_string(),
+                metric: "WAIT commands served by the masters",
+            };
+            results.add(key, true, Better::Lower, waits as f64);
+        }
+        Err(e) => results.fail(&section, &e),
+    }
+}
+
+/// Checks a burst and adds its numbers to `section`.
+fn record(results: &mut Results, section: &str, count: u64, b: &Burst) {
+    let system = "liner at-least-once";
     let numbers = (|| -> BenchResult<[(&'static str, Better, f64); 6]> {
         let p = &b.parked;
         let park_s = seconds_between(p.number("t0")?, p.number("t_parked")?);
@@ -110,7 +152,7 @@ pub fn workload_d(ctx: &mut Ctx, results: &mut Results) {
             for (metric, better, value) in rows {
                 line.push_str(&format!(" {metric} {value:.2};"));
                 let key = RowKey {
-                    section: section.clone(),
+                    section: section.to_string(),
                     system: system.to_string(),
                     metric,
                 };
@@ -118,6 +160,6 @@ pub fn workload_d(ctx: &mut Ctx, results: &mut Results) {
             }
             eprintln!("{line}");
         }
-        Err(e) => results.fail(&section, &e),
+        Err(e) => results.fail(section, &e),
     }
 }
