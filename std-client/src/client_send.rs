@@ -23,7 +23,7 @@ impl Client {
         self.check_send(topic, payload)?;
         let (peer, key) =
             self.with_routes(topic, at_least_once, |registry| registry.pick(topic))?;
-        if self.enqueue(&peer, topic, key, payload, at_least_once)? {
+        if self.enqueue(&peer, topic, key, payload, at_least_once, true)? {
             self.shared.wake_sender();
         }
         Ok(())
@@ -41,8 +41,11 @@ impl Client {
             self.with_routes(topic, at_least_once, |registry| registry.all(topic))?;
         let mut first_error = None;
         let mut wake = false;
+        // One listener: the same latency path as send_to. Several: leave the writing to
+        // the sender thread, which batches each peer's frames into few syscalls.
+        let may_write_directly = peers.len() == 1;
         for (_, peer) in peers.iter() {
-            match self.enqueue(peer, topic, key, payload, at_least_once) {
+            match self.enqueue(peer, topic, key, payload, at_least_once, may_write_directly) {
                 Ok(woken) => wake |= woken,
                 Err(e) => {
                     first_error.get_or_insert(e);
@@ -106,10 +109,12 @@ impl Client {
         key: u64,
         payload: &[u8],
         at_least_once: bool,
+        may_write_directly: bool,
     ) -> Result<bool, Error> {
         let shared = &self.shared;
         let timeout = shared.config.send_timeout;
-        match peer.enqueue(&shared.jobs, key, payload, at_least_once, timeout) {
+        let direct = may_write_directly;
+        match peer.enqueue(&shared.jobs, key, payload, at_least_once, timeout, direct) {
             Ok(wake) => Ok(wake),
             Err(e @ Error::Busy(_)) => {
                 shared.report(StatusKind::SenderBusy, topic, &peer.name, &e.to_string());

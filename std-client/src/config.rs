@@ -117,7 +117,7 @@ impl Default for Config {
             window_bytes: 1 << 20,
             recv_buffer_bytes: 256 << 10,
             max_message_size: 64 << 20,
-            max_peers: 256,
+            max_peers: 1024,
             max_route_topics: 1024,
             max_listeners_per_topic: 1024,
             secret: None,

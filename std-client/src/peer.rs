@@ -176,7 +176,10 @@ impl OutPeer {
 
     /// Queues one frame. Best-effort frames are dropped (and counted) when the peer is not
     /// connected or the window is full; at-least-once frames wait up to `timeout` for room.
-    /// Returns whether the sender thread must be woken.
+    /// `may_write_directly`: an idle connection may get the frame from the caller's thread
+    /// (see `outbound::direct`); a fan-out passes false, so its frames go out in the sender
+    /// thread's batches instead of one syscall per frame and peer. Returns whether the
+    /// sender thread must be woken.
     pub fn enqueue(
         &self,
         jobs: &JobQueue,
@@ -184,6 +187,7 @@ impl OutPeer {
         payload: &[u8],
         at_least_once: bool,
         timeout: Duration,
+        may_write_directly: bool,
     ) -> Result<bool, Error> {
         let flags = if at_least_once { FLAG_AT_LEAST_ONCE } else { 0 };
         // The clock is read only when the frame has to wait (not on the hot path).
@@ -208,7 +212,7 @@ impl OutPeer {
                         st.reserve_queued = true;
                         jobs.push(Job::Reserve(self.id));
                     }
-                    let accepted = self.after_push(&mut st, jobs, was_idle);
+                    let accepted = self.after_push(&mut st, jobs, was_idle && may_write_directly);
                     return Ok(matches!(accepted, Accepted::Wake));
                 }
                 Err(WindowError::Full { .. }) if !at_least_once => {
@@ -229,13 +233,14 @@ impl OutPeer {
         }
     }
 
-    /// `was_idle`: the window had nothing unsent before this frame.
-    fn after_push(&self, st: &mut PeerState, jobs: &JobQueue, was_idle: bool) -> Accepted {
+    /// `write_now`: the window had nothing unsent before this frame and the caller allows a
+    /// direct write.
+    fn after_push(&self, st: &mut PeerState, jobs: &JobQueue, write_now: bool) -> Accepted {
         if st.must_spill() {
             self.queue_spill(st, jobs);
             Accepted::Done
         } else if st.direct() && !st.wake_pending {
-            if was_idle && try_write(st) {
+            if write_now && try_write(st) {
                 return Accepted::Done;
             }
             st.wake_pending = true;

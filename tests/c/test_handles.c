@@ -148,7 +148,7 @@ static void check_settings(void)
     CHECK(lnr_config_set_stop_timeout_ms(500) && lnr_config_stop_timeout_ms() == 500);
     CHECK(lnr_config_reset());
     CHECK(lnr_get_max_message_size() == 64u << 20 && lnr_get_compress_threshold() == SIZE_MAX);
-    CHECK(lnr_config_max_peers() == 256 && lnr_config_send_timeout_ms() == 2000);
+    CHECK(lnr_config_max_peers() == 1024 && lnr_config_send_timeout_ms() == 2000);
     CHECK(lnr_config_recv_buffer_bytes() == 256u << 10 && lnr_config_stop_timeout_ms() == 3000);
 }
 

@@ -145,6 +145,26 @@ fn two_frames_on_the_wire() -> (Harness, Script, Arc<OutPeer>, Side) {
 }
 
 #[test]
+fn a_fan_out_frame_to_an_idle_connection_is_left_to_the_sender_thread() {
+    let (h, _script, peer, mut side) = connected(fast_config());
+    wait_state(&peer, "idle stream", |st| {
+        st.stream.socket.is_some() && !st.stream.busy && !st.wake_pending
+    });
+    std::thread::sleep(Duration::from_millis(1));
+    let wake = peer
+        .enqueue(&h.shared.jobs, TOPIC_KEY, b"fan-out", true, PATIENCE, false)
+        .unwrap();
+    assert!(
+        wake,
+        "not written by the caller: the sender thread must be woken"
+    );
+    assert!(!peer.lock().window.unsent().is_empty());
+    h.shared.wake_sender();
+    let frames = side.data(1);
+    assert_eq!(frames[0].1, b"fan-out");
+}
+
+#[test]
 fn a_frame_to_an_idle_connection_is_written_by_the_caller() {
     let (h, _script, peer, mut side) = connected(fast_config());
     wait_state(&peer, "idle stream", |st| {
@@ -153,7 +173,7 @@ fn a_frame_to_an_idle_connection_is_written_by_the_caller() {
     // Longer than the idle gap since the last attempt (there was none).
     std::thread::sleep(Duration::from_millis(1));
     let wake = peer
-        .enqueue(&h.shared.jobs, TOPIC_KEY, b"direct", true, PATIENCE)
+        .enqueue(&h.shared.jobs, TOPIC_KEY, b"direct", true, PATIENCE, true)
         .unwrap();
     assert!(!wake, "written already: nothing for the sender thread");
     assert!(peer.lock().window.unsent().is_empty());

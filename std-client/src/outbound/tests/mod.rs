@@ -138,6 +138,7 @@ impl Harness {
                 payload,
                 at_least_once,
                 PATIENCE,
+                true,
             )
             .unwrap();
         if wake {
