@@ -10,7 +10,7 @@
 //!
 //! Every time is the Redis server's clock (`TIME` inside the scripts), so clients on hosts
 //! with skewed clocks agree. The keys of one topic share a hash slot on a cluster; a
-//! heartbeat is one script for the client's name and then one per topic.
+//! heartbeat is one script for the client's name, then one per topic, then its `seen` time.
 
 use std::time::Duration;
 
@@ -73,14 +73,17 @@ const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
       redis.call('DEL', KEYS[1]) end \
     return 1";
 
-/// A client's heartbeat (KEYS: alive, seen; ARGV: address, ttl ms): refreshes the name.
-/// Returns the other owner's address when another client owns the name (then nothing is
-/// written), else ''.
+/// A client's heartbeat (KEYS: alive; ARGV: address, ttl ms): refreshes the name. Returns
+/// the other owner's address when another client owns the name (then nothing is written),
+/// else ''.
 const HEARTBEAT: &str = "local cur = redis.call('GET', KEYS[1]) \
     if cur and cur ~= ARGV[1] then return cur end \
     redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
-    redis.call('SET', KEYS[2], now) \
     return ''";
+
+/// Records the end of a heartbeat (KEYS: seen): written after the rows, so a row the
+/// heartbeat wrote back never reads as registered after its client was last seen.
+const SEEN: &str = "redis.call('SET', KEYS[1], now) return 1";
 
 /// Refreshes the liveness of one catalog row (KEYS: addr, live, since; ARGV: address, name,
 /// ttl ms), writing the row back if it was removed meanwhile. Returns 1 when it wrote it back.
@@ -234,8 +237,8 @@ impl Store {
     }
 
     /// Refreshes the ownership of `unique`, then the liveness of its rows under `topics`
-    /// (one script per topic: on a cluster each topic has its own hash slot). When another
-    /// client took the name over, the rows are left alone.
+    /// (one script per topic: on a cluster each topic has its own hash slot), then when it
+    /// was last seen. When another client took the name over, nothing else is written.
     pub fn heartbeat(
         &mut self,
         unique: &str,
@@ -244,10 +247,10 @@ impl Store {
         ttl: Duration,
     ) -> Result<Heartbeat, StoreError> {
         let ttl = millis(ttl).to_string();
-        let mut cmd = timed_script(HEARTBEAT);
-        cmd.arg(2)
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(HEARTBEAT)
+            .arg(1)
             .arg(self.keys.client_alive(unique))
-            .arg(self.keys.client_seen(unique))
             .arg(addr)
             .arg(&ttl);
         let owner: String = self.link.idempotent(|con| cmd.query(con))?;
@@ -262,6 +265,9 @@ impl Store {
             let cmd = self.eval_topic(REFRESH, topic, &[addr, unique, &ttl]);
             rows_restored += self.link.idempotent(|con| cmd.query::<u64>(con))?;
         }
+        let mut seen = timed_script(SEEN);
+        seen.arg(1).arg(self.keys.client_seen(unique));
+        self.link.idempotent(|con| seen.query::<i64>(con))?;
         Ok(Heartbeat {
             taken_over_by: None,
             rows_restored,
