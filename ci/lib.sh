@@ -59,3 +59,19 @@ ci_cross_test() {
 }
 
 cd "$REPO_ROOT" || exit 1
+
+# ci_run_ending_with REGEX WHAT COMMAND...: runs COMMAND (its output shown as it goes), fails
+# when it fails or when its last line does not match REGEX (WHAT says the expected form), and
+# leaves that last line in CI_LAST_LINE. For the runs that end with a summary line.
+ci_run_ending_with() {
+    local regex="$1" what="$2" output status
+    shift 2
+    output="$(mktemp)"
+    "$@" | tee "$output"
+    status="${PIPESTATUS[0]}"
+    CI_LAST_LINE="$(tail -n 1 "$output")"
+    rm -f "$output"
+    [ "$status" -eq 0 ] || ci_die "$* failed (exit $status)"
+    [[ "$CI_LAST_LINE" =~ $regex ]] \
+        || ci_die "$* did not end with '$what' (last line: '$CI_LAST_LINE')"
+}

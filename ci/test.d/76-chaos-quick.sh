@@ -11,12 +11,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
     exit "$CI_SKIP"
 fi
 
-output="$(mktemp)"
-trap 'rm -f "$output"' EXIT
-bash ci/chaos --quick | tee "$output"
-status="${PIPESTATUS[0]}"
-[ "$status" -eq 0 ] || ci_die "ci/chaos --quick failed (exit $status)"
-last="$(tail -n 1 "$output")"
-[[ "$last" =~ ^chaos:\ [0-9]+\ scenarios,\ [0-9]+\ messages,\ 0\ lost$ ]] \
-    || ci_die "ci/chaos --quick did not end with 'chaos: N scenarios, M messages, 0 lost' (last line: '$last')"
-ci_note "chaos quick run passed: $last"
+ci_run_ending_with '^chaos: [0-9]+ scenarios, [0-9]+ messages, 0 lost$' \
+    'chaos: N scenarios, M messages, 0 lost' \
+    bash ci/chaos --quick
+ci_note "chaos quick run passed: $CI_LAST_LINE"

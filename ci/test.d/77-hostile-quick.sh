@@ -12,12 +12,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
     exit "$CI_SKIP"
 fi
 
-output="$(mktemp)"
-trap 'rm -f "$output"' EXIT
-bash ci/hostile --quick | tee "$output"
-status="${PIPESTATUS[0]}"
-[ "$status" -eq 0 ] || ci_die "ci/hostile --quick failed (exit $status)"
-last="$(tail -n 1 "$output")"
-[[ "$last" =~ ^hostile:\ [0-9]+\ attacks,\ [1-9][0-9]*\ messages,\ 0\ lost,\ 0\ forged\ delivered$ ]] \
-    || ci_die "ci/hostile --quick did not end with 'hostile: N attacks, M messages, 0 lost, 0 forged delivered' (last line: '$last')"
-ci_note "hostile quick run passed: $last"
+ci_run_ending_with '^hostile: [0-9]+ attacks, [1-9][0-9]* messages, 0 lost, 0 forged delivered$' \
+    'hostile: N attacks, M messages, 0 lost, 0 forged delivered' \
+    bash ci/hostile --quick
+ci_note "hostile quick run passed: $CI_LAST_LINE"

@@ -13,12 +13,7 @@ if ! pkg-config --exists libzmq 2>/dev/null; then
     exit "$CI_SKIP"
 fi
 
-output="$(mktemp)"
-trap 'rm -f "$output"' EXIT
-bash ci/bench --quick | tee "$output"
-status="${PIPESTATUS[0]}"
-[ "$status" -eq 0 ] || ci_die "ci/bench --quick failed (exit $status)"
-last="$(tail -n 1 "$output")"
-[[ "$last" =~ ^ratio_vs_zmq_pushpull=[0-9]+(\.[0-9]+)?$ ]] \
-    || ci_die "ci/bench --quick did not end with ratio_vs_zmq_pushpull=<x> (last line: '$last')"
-ci_note "bench smoke passed: $last"
+ci_run_ending_with '^ratio_vs_zmq_pushpull=[0-9]+(\.[0-9]+)?$' \
+    'ratio_vs_zmq_pushpull=<x>' \
+    bash ci/bench --quick
+ci_note "bench smoke passed: $CI_LAST_LINE"
