@@ -118,11 +118,21 @@ impl Store {
         self.durability = Durability { policy, timeout };
     }
 
-    /// Has the replicas the policy asks for confirm every write so far (the last to `key`).
-    fn confirm_durable(&mut self, key: &str) -> Result<(), StoreError> {
+    /// How many replicas must confirm writes to `key` (see [`Durability::replicas_wanted`]).
+    fn replicas_wanted(&mut self, key: &str) -> Result<u32, StoreError> {
+        let durability = self.durability;
+        self.link
+            .idempotent(|con| durability.replicas_wanted(con, key))
+    }
+
+    /// Has `wanted` replicas confirm every write so far (the last to `key`).
+    fn confirm_durable(&mut self, key: &str, wanted: u32) -> Result<(), StoreError> {
+        if wanted == 0 {
+            return Ok(());
+        }
         let durability = self.durability;
         let con = self.link.connection()?;
-        match durability.confirm(con, key) {
+        match durability.confirm(con, key, wanted) {
             Ok(()) => Ok(()),
             Err(DurabilityError::Short(err)) => Err(err),
             Err(DurabilityError::Redis(err)) => Err(self.link.fail(&err)),
@@ -148,7 +158,7 @@ impl Store {
 
     /// A subscriber for peer events on its own connection (connected on first use).
     pub fn event_subscriber(&self) -> EventSubscriber {
-        EventSubscriber::new(self.link.target().clone(), self.db())
+        EventSubscriber::new(self.link.target().clone())
     }
 }
 

@@ -29,6 +29,7 @@ use crate::memory::resident;
 use crate::report::Line;
 use crate::role_io::{Args, Commands};
 use crate::roles::liner_flow::LinerOutlet;
+use crate::roles::receive::wait_for_exit;
 use crate::roles::send::run_sender;
 use crate::roles::zmq_roles::{bound_socket, publisher};
 use crate::tally::Tally;
@@ -101,17 +102,7 @@ fn serve_group(members: &[Arc<Member>], args: &Args, cmds: &Commands) -> BenchRe
         }
     }
     report_done(members, measured);
-    loop {
-        match cmds.poll(POLL * 50).as_deref() {
-            None | Some("end") => {}
-            Some("exit") => return Ok(()),
-            Some(other) => {
-                return Err(BenchError::Protocol(format!(
-                    "unexpected '{other}' after done"
-                )));
-            }
-        }
-    }
+    wait_for_exit(cmds)
 }
 
 fn report_done(members: &[Arc<Member>], measured: u64) {

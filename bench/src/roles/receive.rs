@@ -71,7 +71,7 @@ pub fn serve(
 }
 
 /// After `done`: a late `end` is harmless; anything but `exit` is a protocol error.
-fn wait_for_exit(cmds: &Commands) -> BenchResult<()> {
+pub(crate) fn wait_for_exit(cmds: &Commands) -> BenchResult<()> {
     loop {
         match cmds.poll(POLL * 50).as_deref() {
             None | Some("end") => {}

@@ -123,6 +123,12 @@ impl Store {
     ) -> Result<usize, SpillError> {
         let key = self.keys.messages(ck);
         let mut frames = frames.into_iter().peekable();
+        if frames.peek().is_none() {
+            return Ok(0);
+        }
+        let wanted = self
+            .replicas_wanted(&key)
+            .map_err(|error| SpillError { stored: 0, error })?;
         let mut stored = 0;
         while frames.peek().is_some() {
             self.push.clear();
@@ -134,18 +140,18 @@ impl Store {
                 self.push.arg(frame);
                 (count, bytes, last) = (count + 1, bytes + frame.len(), frame);
             }
-            self.push_chunk(&key, last)
+            self.push_chunk(&key, last, wanted)
                 .map_err(|error| SpillError { stored, error })?;
             stored += count;
         }
         Ok(stored)
     }
 
-    /// Sends the prepared `RPUSH` and has it confirmed durable. A single `RPUSH` is atomic,
+    /// Sends the prepared `RPUSH` and has `wanted` replicas confirm it. A single `RPUSH` is atomic,
     /// so after a break either the whole chunk is in the list (its tail is `last`) or none of
     /// it. A chunk that is in the list but was not confirmed durable is not pushed again by
     /// the retry (its tail is checked first), only confirmed.
-    fn push_chunk(&mut self, key: &str, last: &[u8]) -> Result<(), StoreError> {
+    fn push_chunk(&mut self, key: &str, last: &[u8], wanted: u32) -> Result<(), StoreError> {
         let retrying = self.unconfirmed.take().is_some_and(|k| k == key);
         if retrying {
             self.push_unless_tail(key, last)?;
@@ -159,7 +165,7 @@ impl Store {
                 self.push_unless_tail(key, last)?;
             }
         }
-        self.confirm_durable(key).inspect_err(|_| {
+        self.confirm_durable(key, wanted).inspect_err(|_| {
             self.unconfirmed = Some(key.to_string());
         })
     }

@@ -41,8 +41,9 @@ impl Store {
     /// seqs the listener already has.
     pub fn save_last_seq(&mut self, ck: u64, seq: u64) -> Result<(), StoreError> {
         let key = self.keys.last_seq(ck);
+        let wanted = self.replicas_wanted(&key)?;
         self.raise(&key, seq)?;
-        self.confirm_durable(&key)
+        self.confirm_durable(&key, wanted)
     }
 
     fn load_seq(&mut self, key: &str) -> Result<u64, StoreError> {

@@ -41,15 +41,26 @@ impl Default for Durability {
 }
 
 impl Durability {
-    /// Waits until the replicas the policy asks for have every write made on `con` so far
-    /// (the last of them to `key`). Fails with [`StoreError::NotDurable`] when fewer confirm
-    /// within the timeout; the writes stay in place on the master.
-    pub(crate) fn confirm(&self, con: &mut Conn, key: &str) -> Result<(), DurabilityError> {
-        let wanted = match self.policy {
-            ParkDurability::Replicas(0) => return Ok(()),
-            ParkDurability::Replicas(n) => n,
-            ParkDurability::Auto => connected_replicas(con, key)?.min(1),
-        };
+    /// How many replicas must confirm writes to `key`: the policy's count, or for `Auto` one
+    /// when the master holding `key` has a replica connected. Asked once per batch of
+    /// writes, not per write.
+    pub(crate) fn replicas_wanted(&self, con: &mut Conn, key: &str) -> RedisResult<u32> {
+        match self.policy {
+            ParkDurability::Replicas(n) => Ok(n),
+            ParkDurability::Auto => Ok(connected_replicas(con, key)?.min(1)),
+        }
+    }
+
+    /// Waits until `wanted` replicas (from [`Durability::replicas_wanted`]) have every write
+    /// made on `con` so far (the last of them to `key`). Fails with
+    /// [`StoreError::NotDurable`] when fewer confirm within the timeout; the writes stay in
+    /// place on the master.
+    pub(crate) fn confirm(
+        &self,
+        con: &mut Conn,
+        key: &str,
+        wanted: u32,
+    ) -> Result<(), DurabilityError> {
         if wanted == 0 {
             return Ok(());
         }

@@ -43,8 +43,8 @@ pub struct EventSubscriber {
 }
 
 impl EventSubscriber {
-    pub(crate) fn new(target: Target, db: i64) -> Self {
-        let channel = keys::events_channel(db);
+    pub(crate) fn new(target: Target) -> Self {
+        let channel = keys::events_channel(target.db());
         Self { target, channel }
     }
 
