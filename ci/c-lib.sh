@@ -104,20 +104,20 @@ c_build_lib() {
     C_LIB_DIR="$out_dir"
     C_NATIVE_LIBS=""
     if [ "$target" = host ] && [ "$profile" = release ]; then
-        ci_run cargo build --release -p liner-broker-c "${feature_args[@]}" \
-            || ci_die "building liner-broker-c (host, release) failed"
+        ci_run cargo build --release -p liner-p2p-c "${feature_args[@]}" \
+            || ci_die "building liner-p2p-c (host, release) failed"
     else
         libs_file="$out_dir/libliner_broker${variant:+-$variant}.native-static-libs"
         log="$(mktemp)"
         c_rustc_print() {
-            ci_run cargo rustc --profile "$profile" -p liner-broker-c "${triple_args[@]}" \
+            ci_run cargo rustc --profile "$profile" -p liner-p2p-c "${triple_args[@]}" \
                 "${feature_args[@]}" -- --print native-static-libs 2>"$log"
         }
-        c_rustc_print || { cat "$log" >&2; ci_die "building liner-broker-c ($target, $profile) failed"; }
+        c_rustc_print || { cat "$log" >&2; ci_die "building liner-p2p-c ($target, $profile) failed"; }
         if ! grep -q '^note: native-static-libs: ' "$log" && [ ! -s "$libs_file" ]; then
             # Up to date but the answer was never kept: rebuild just this crate once.
-            ci_run cargo clean -p liner-broker-c --profile "$profile" "${triple_args[@]}"
-            c_rustc_print || { cat "$log" >&2; ci_die "rebuilding liner-broker-c failed"; }
+            ci_run cargo clean -p liner-p2p-c --profile "$profile" "${triple_args[@]}"
+            c_rustc_print || { cat "$log" >&2; ci_die "rebuilding liner-p2p-c failed"; }
         fi
         if grep -q '^note: native-static-libs: ' "$log"; then
             sed -n 's/^note: native-static-libs: //p' "$log" | tail -n 1 >"$libs_file"

@@ -1,7 +1,7 @@
 //! Three peers, each sending to the two others: every peer receives every message meant
 //! for it exactly once.
 //!
-//! Run: `cargo run --release -p liner-broker --example many_to_many [redis-url]`
+//! Run: `cargo run --release -p liner-p2p --example many_to_many [redis-url]`
 
 #[path = "support/mod.rs"]
 mod support;

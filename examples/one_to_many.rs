@@ -1,7 +1,7 @@
 //! One sender, three subscribers of one topic: `send_all` reaches each of them with every
 //! message exactly once.
 //!
-//! Run: `cargo run --release -p liner-broker --example one_to_many [redis-url]`
+//! Run: `cargo run --release -p liner-p2p --example one_to_many [redis-url]`
 
 #[path = "support/mod.rs"]
 mod support;

@@ -1,6 +1,6 @@
 //! One sender, one listener: 1000 at-least-once messages arrive once each, in order.
 //!
-//! Run: `cargo run --release -p liner-broker --example one_to_one [redis-url]`
+//! Run: `cargo run --release -p liner-p2p --example one_to_one [redis-url]`
 
 #[path = "support/mod.rs"]
 mod support;

@@ -1,7 +1,7 @@
 //! One producer, three consumers of one topic: `send_to` round-robins, so every job is done
 //! exactly once and each consumer gets a share.
 //!
-//! Run: `cargo run --release -p liner-broker --example producer_consumer [redis-url]`
+//! Run: `cargo run --release -p liner-p2p --example producer_consumer [redis-url]`
 
 #[path = "support/mod.rs"]
 mod support;

@@ -1,7 +1,7 @@
 //! The README's demo: two peers on one Redis. `bob` listens on topic `greetings`; `alice`
 //! sends to it at-least-once and bob answers from inside his receive callback.
 //!
-//! Run: `cargo run --release -p liner-broker --example quickstart [redis-url]`
+//! Run: `cargo run --release -p liner-p2p --example quickstart [redis-url]`
 
 #[path = "support/mod.rs"]
 mod support;

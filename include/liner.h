@@ -142,39 +142,39 @@
 #define LNR_SENDER_BUSY 9
 
 /**
- * Status kind (added by liner-broker): an inbound peer broke the wire protocol; `peer` is
+ * Status kind (added by liner-p2p): an inbound peer broke the wire protocol; `peer` is
  * its address and the connection was closed.
  */
 #define LNR_PEER_PROTOCOL_ERROR 10
 
 /**
- * Status kind (added by liner-broker): stopping gave up on at-least-once messages it could
+ * Status kind (added by liner-p2p): stopping gave up on at-least-once messages it could
  * neither deliver nor park in Redis within the stop timeout; `message` says how many.
  */
 #define LNR_FRAMES_ABANDONED 11
 
 /**
- * Status kind (added by liner-broker): parked at-least-once messages were dropped on
+ * Status kind (added by liner-p2p): parked at-least-once messages were dropped on
  * purpose by a queue limit or the retention sweep; `message` says how many.
  */
 #define LNR_PARKED_DROPPED 12
 
 /**
- * Status kind (added by liner-broker): a handshake failed authentication (the shared
+ * Status kind (added by liner-p2p): a handshake failed authentication (the shared
  * secret, `lnr_config_set_secret` / `LINER_SECRET`), on either side; `peer` is the
  * address. Nothing from that peer was delivered.
  */
 #define LNR_PEER_UNAUTHORIZED 13
 
 /**
- * Status kind (added by liner-broker): an inbound connection was refused or closed by a
+ * Status kind (added by liner-p2p): an inbound connection was refused or closed by a
  * resource limit (per-source connections, handshake slots, max peers, a too slow frame);
  * `message` says which.
  */
 #define LNR_PEER_LIMITED 14
 
 /**
- * Status kind (added by liner-broker): a topic this client sends to has more listeners
+ * Status kind (added by liner-p2p): a topic this client sends to has more listeners
  * than it routes to (max listeners per topic, or max peers); the first ones get the
  * messages. Reported once per topic; `message` says how many.
  */
@@ -348,7 +348,7 @@ lnr_hClient lnr_new_client(const char *unique_name,
                            const char *redis_path);
 
 /**
- * SQLite backend of liner 1.4: not available in liner-broker (Redis only). Always returns
+ * SQLite backend of liner 1.4: not available in liner-p2p (Redis only). Always returns
  * NULL and logs why. The arguments are not read.
  *
  * Thread safety: any thread.
@@ -360,7 +360,7 @@ lnr_hClient lnr_new_client_sqlite(const char *unique_name,
                                   const char *receivers_json);
 
 /**
- * PostgreSQL backend of liner 1.4: not available in liner-broker (Redis only). Always
+ * PostgreSQL backend of liner 1.4: not available in liner-p2p (Redis only). Always
  * returns NULL and logs why. The arguments are not read.
  *
  * Thread safety: any thread.
@@ -383,7 +383,7 @@ lnr_hClient lnr_new_client_postgres(const char *unique_name,
 bool lnr_run(lnr_hClient h, lnr_receive_cb callback, lnr_uData user_data);
 
 /**
- * `lnr_run` with a callback that may refuse a message (liner-broker addition): it returns
+ * `lnr_run` with a callback that may refuse a message (liner-p2p addition): it returns
  * 0 when it processed the message and non-zero when it could not (a database down, a full
  * queue). A refused message is not acknowledged; it is delivered again later, after the
  * sender's reconnect backoff (growing while refusals go on), and before anything newer from
@@ -754,7 +754,7 @@ bool lnr_set_max_message_size(size_t size);
 size_t lnr_get_max_message_size(void);
 
 /**
- * Sets the size above which payloads may be compressed; 0 is refused (false). liner-broker's
+ * Sets the size above which payloads may be compressed; 0 is refused (false). liner-p2p's
  * wire protocol v1 never compresses, so this value only is kept and reported back.
  * Default: `SIZE_MAX` (nothing is compressed).
  *
@@ -770,7 +770,7 @@ bool lnr_set_compress_threshold(size_t size);
 size_t lnr_get_compress_threshold(void);
 
 /**
- * Sets the per-peer in-memory bound for clients created afterwards. liner-broker bounds
+ * Sets the per-peer in-memory bound for clients created afterwards. liner-p2p bounds
  * each outbound peer by its transmit window in BYTES (not a message count as liner 1.4 did),
  * so this is the same setting as `lnr_config_set_window_bytes`. 0 = library default (1 MiB).
  * Values below the smallest usable window are refused (false).

@@ -143,7 +143,7 @@ _PROTOTYPES = {
     "lnr_advertise_addr": (c_char_p, [_HANDLE]),
     "lnr_bound_listen_addr": (c_char_p, [_HANDLE]),
     "lnr_published_addr": (c_char_p, [_HANDLE]),
-    # liner-broker additions (not in liner 1.4).
+    # liner-p2p additions (not in liner 1.4).
     "lnr_unique_name": (c_char_p, [_HANDLE]),
     "lnr_list_peers": (c_bool, [_HANDLE, c_char_p, PEER_CB, c_void_p]),
     "lnr_config_reset": (c_bool, []),
@@ -151,7 +151,7 @@ _PROTOTYPES = {
     "lnr_config_has_secret": (c_bool, []),
 }
 
-# The lnr_config_* settings (liner-broker additions) by name: lnr_config_set_<name>(value) and
+# The lnr_config_* settings (liner-p2p additions) by name: lnr_config_set_<name>(value) and
 # lnr_config_<name>(), each taking and returning this C type. See config_set.
 _CONFIG_SETTINGS = {
     "window_bytes": c_size_t,

@@ -1,4 +1,4 @@
-//! Bridges from liner-broker's Rust callbacks to the C ones: the receive shims given to
+//! Bridges from liner-p2p's Rust callbacks to the C ones: the receive shims given to
 //! `Client::try_run` and `Client::try_run_fallible`, and the status shim of
 //! `lnr_set_status_cb`. They copy the names into NUL-terminated stack buffers (no
 //! allocation per message) and mark the thread as running this client's callback while the

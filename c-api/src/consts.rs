@@ -1,5 +1,5 @@
 //! Constants of the C header: error codes, status kinds and capacities. cbindgen only emits
-//! constants defined in this crate, so the values of liner-broker and liner-core are restated
+//! constants defined in this crate, so the values of liner-p2p and liner-core are restated
 //! here; the exhaustive matches and `const` asserts below stop the build when they drift apart
 //! (a new `ErrorCode` or `StatusKind` variant fails to compile until it is added here).
 
@@ -59,24 +59,24 @@ pub const LNR_SENDER_SEND_ERROR: c_int = 7;
 pub const LNR_LISTENER_STORE_ERROR: c_int = 8;
 /// Status kind: a peer's window stayed full for the send timeout.
 pub const LNR_SENDER_BUSY: c_int = 9;
-/// Status kind (added by liner-broker): an inbound peer broke the wire protocol; `peer` is
+/// Status kind (added by liner-p2p): an inbound peer broke the wire protocol; `peer` is
 /// its address and the connection was closed.
 pub const LNR_PEER_PROTOCOL_ERROR: c_int = 10;
-/// Status kind (added by liner-broker): stopping gave up on at-least-once messages it could
+/// Status kind (added by liner-p2p): stopping gave up on at-least-once messages it could
 /// neither deliver nor park in Redis within the stop timeout; `message` says how many.
 pub const LNR_FRAMES_ABANDONED: c_int = 11;
-/// Status kind (added by liner-broker): parked at-least-once messages were dropped on
+/// Status kind (added by liner-p2p): parked at-least-once messages were dropped on
 /// purpose by a queue limit or the retention sweep; `message` says how many.
 pub const LNR_PARKED_DROPPED: c_int = 12;
-/// Status kind (added by liner-broker): a handshake failed authentication (the shared
+/// Status kind (added by liner-p2p): a handshake failed authentication (the shared
 /// secret, `lnr_config_set_secret` / `LINER_SECRET`), on either side; `peer` is the
 /// address. Nothing from that peer was delivered.
 pub const LNR_PEER_UNAUTHORIZED: c_int = 13;
-/// Status kind (added by liner-broker): an inbound connection was refused or closed by a
+/// Status kind (added by liner-p2p): an inbound connection was refused or closed by a
 /// resource limit (per-source connections, handshake slots, max peers, a too slow frame);
 /// `message` says which.
 pub const LNR_PEER_LIMITED: c_int = 14;
-/// Status kind (added by liner-broker): a topic this client sends to has more listeners
+/// Status kind (added by liner-p2p): a topic this client sends to has more listeners
 /// than it routes to (max listeners per topic, or max peers); the first ones get the
 /// messages. Reported once per topic; `message` says how many.
 pub const LNR_ROUTES_TRUNCATED: c_int = 15;
@@ -178,7 +178,7 @@ const ALL_STATUS_KINDS: [StatusKind; 15] = [
     StatusKind::RoutesTruncated,
 ];
 
-// The restated values equal liner-broker's, and liner-core's limits are the ones documented.
+// The restated values equal liner-p2p's, and liner-core's limits are the ones documented.
 const _: () = {
     let mut i = 0;
     while i < ALL_ERROR_CODES.len() {

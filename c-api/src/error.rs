@@ -18,7 +18,7 @@ pub(crate) type ErrorText = CText<{ LNR_MAX_ERROR_LEN + 1 }>;
 /// Why a call failed.
 #[derive(Debug)]
 pub(crate) enum CallError {
-    /// liner-broker refused or failed.
+    /// liner-p2p refused or failed.
     Liner(liner::Error),
     /// A required pointer argument is NULL.
     Null(&'static str),

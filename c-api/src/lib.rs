@@ -1,5 +1,5 @@
 //! C ABI of liner (`libliner_broker.so` / `libliner_broker.a`, declared in include/liner.h):
-//! a superset of liner 1.4's `lnr_*` functions over liner-broker's `Client`.
+//! a superset of liner 1.4's `lnr_*` functions over liner-p2p's `Client`.
 //!
 //! Allocation-free at the interface: client handles are encoded slot indices of a static
 //! table with a generation (`slots`), strings handed out live in per-slot buffers, and the

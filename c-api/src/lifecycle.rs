@@ -15,7 +15,7 @@ use super::slots::{self, TABLE_SIZE};
 use super::text::str_arg;
 use super::types::{UserData, lnr_fallible_receive_cb, lnr_hClient, lnr_receive_cb, lnr_uData};
 
-/// liner-broker's version, NUL-terminated (the c-api crate shares the workspace version).
+/// liner-p2p's version, NUL-terminated (the c-api crate shares the workspace version).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 
 const _: () = {
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn lnr_new_client(
     unsafe { lnr_new_client_redis(unique_name, topic, localhost, redis_path) }
 }
 
-/// SQLite backend of liner 1.4: not available in liner-broker (Redis only). Always returns
+/// SQLite backend of liner 1.4: not available in liner-p2p (Redis only). Always returns
 /// NULL and logs why. The arguments are not read.
 ///
 /// Thread safety: any thread.
@@ -160,7 +160,7 @@ pub extern "C" fn lnr_new_client_sqlite(
     })
 }
 
-/// PostgreSQL backend of liner 1.4: not available in liner-broker (Redis only). Always
+/// PostgreSQL backend of liner 1.4: not available in liner-p2p (Redis only). Always
 /// returns NULL and logs why. The arguments are not read.
 ///
 /// Thread safety: any thread.
@@ -199,7 +199,7 @@ pub extern "C" fn lnr_run(h: lnr_hClient, callback: lnr_receive_cb, user_data: l
     .is_some()
 }
 
-/// `lnr_run` with a callback that may refuse a message (liner-broker addition): it returns
+/// `lnr_run` with a callback that may refuse a message (liner-p2p addition): it returns
 /// 0 when it processed the message and non-zero when it could not (a database down, a full
 /// queue). A refused message is not acknowledged; it is delivered again later, after the
 /// sender's reconnect backoff (growing while refusals go on), and before anything newer from

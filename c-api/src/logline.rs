@@ -1,4 +1,4 @@
-//! The process-wide log sink of the C API: `lnr_set_log_cb` routes liner-broker's diagnostic
+//! The process-wide log sink of the C API: `lnr_set_log_cb` routes liner-p2p's diagnostic
 //! lines and this crate's own (`emit`) to the C callback, or to stderr when none is set.
 //! Lines reach the callback through a stack buffer of `LOG_LINE_CAPACITY` bytes.
 

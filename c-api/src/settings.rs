@@ -3,7 +3,7 @@
 //! are defaults for clients created afterwards (a client's configuration is fixed when it is
 //! created); the maximum message size is also checked on every send.
 //!
-//! Capacities and timeouts are each an atomic where 0 means "liner-broker's default"
+//! Capacities and timeouts are each an atomic where 0 means "liner-p2p's default"
 //! (`Config::default()`). Retention and the limits on parked queues are different: there 0 is
 //! a value of its own (keep forever, no limit), so an [`ExactSetting`] keeps beside the value
 //! whether it was set at all. A new value is checked with `Config::validate` (together with
@@ -298,7 +298,7 @@ impl ExactSetting {
         (self.read)(&client_config())
     }
 
-    /// Back to liner-broker's default.
+    /// Back to liner-p2p's default.
     fn reset(&self) {
         self.chosen.store(false, Ordering::Release);
     }
@@ -326,7 +326,7 @@ pub extern "C" fn lnr_get_max_message_size() -> usize {
     guard("lnr_get_max_message_size", 0, || MAX_MESSAGE_SIZE.get())
 }
 
-/// Sets the size above which payloads may be compressed; 0 is refused (false). liner-broker's
+/// Sets the size above which payloads may be compressed; 0 is refused (false). liner-p2p's
 /// wire protocol v1 never compresses, so this value only is kept and reported back.
 /// Default: `SIZE_MAX` (nothing is compressed).
 ///
@@ -353,7 +353,7 @@ pub extern "C" fn lnr_get_compress_threshold() -> usize {
     })
 }
 
-/// Sets the per-peer in-memory bound for clients created afterwards. liner-broker bounds
+/// Sets the per-peer in-memory bound for clients created afterwards. liner-p2p bounds
 /// each outbound peer by its transmit window in BYTES (not a message count as liner 1.4 did),
 /// so this is the same setting as `lnr_config_set_window_bytes`. 0 = library default (1 MiB).
 /// Values below the smallest usable window are refused (false).

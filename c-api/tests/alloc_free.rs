@@ -5,7 +5,7 @@
 //!
 //! Counted threads (the whole message path): the thread calling `lnr_send_*` while it sends;
 //! the sender I/O thread (`liner-out`: socket writes, acks) and the listener threads
-//! (`liner-in`: read, decode, receive callback, ack), recognised by liner-broker's thread
+//! (`liner-in`: read, decode, receive callback, ack), recognised by liner-p2p's thread
 //! names; listener threads are also marked by their receive callback, independently of the
 //! names. The warm-up must see allocations on `liner-out` and `liner-in` threads (connection
 //! set-up), which proves they are recognised. The store worker (`liner-store`, persisting
@@ -13,7 +13,7 @@
 //! are printed as "all threads" for information. The extern "C" functions are called
 //! directly against a private redis-server.
 
-// The crate is a cdylib + staticlib only (an rlib would collide with liner-broker's file
+// The crate is a cdylib + staticlib only (an rlib would collide with liner-p2p's file
 // name), so its source is compiled into this test. Its own unit tests come along and run
 // here too; the test uses only part of the API.
 #[allow(dead_code, unused_imports)]
@@ -36,7 +36,7 @@ static MESSAGE_PATH_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static IO_THREAD_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static ALL_ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
-/// Whether a thread is one of liner-broker's I/O threads.
+/// Whether a thread is one of liner-p2p's I/O threads.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
     Unknown,

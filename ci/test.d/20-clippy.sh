@@ -12,4 +12,4 @@ for package in "${packages[@]}"; do
     ci_run cargo clippy -p "$package" --all-targets -- -D warnings
 done
 # The std client without its default feature `tls` (the board build of the C library).
-ci_run cargo clippy -p liner-broker --no-default-features --all-targets -- -D warnings
+ci_run cargo clippy -p liner-p2p --no-default-features --all-targets -- -D warnings

@@ -14,4 +14,4 @@ else
     ci_note "cargo-nextest not installed: using cargo test"
     ci_run cargo test --workspace
 fi
-ci_run cargo test -p liner-broker --no-default-features --lib
+ci_run cargo test -p liner-p2p --no-default-features --lib

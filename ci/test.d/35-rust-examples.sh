@@ -5,5 +5,5 @@ set -euo pipefail
 
 ci_need redis-server "install redis-server (bash ci/install-deps)"
 for example in quickstart one_to_one one_to_many many_to_many producer_consumer; do
-    ci_run cargo run --quiet --release -p liner-broker --example "$example"
+    ci_run cargo run --quiet --release -p liner-p2p --example "$example"
 done

@@ -13,5 +13,5 @@ declare -A runners=(
 )
 for target in armv7-unknown-linux-gnueabihf aarch64-unknown-linux-gnu; do
     ci_run env LINER_TEST_PEER_RUNNER="${runners[$target]}" \
-        cargo test --profile cross-test -p liner-broker -p liner-tests --target "$target" -- --test-threads=2
+        cargo test --profile cross-test -p liner-p2p -p liner-tests --target "$target" -- --test-threads=2
 done

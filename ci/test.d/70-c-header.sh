@@ -6,10 +6,10 @@ set -euo pipefail
 ci_need cbindgen "install it with bash ci/install-deps (cargo install cbindgen --locked)"
 generated="$(mktemp --suffix=.h)"
 trap 'rm -f "$generated"' EXIT
-ci_run cbindgen --quiet --config c-api/cbindgen.toml --crate liner-broker-c --output "$generated"
+ci_run cbindgen --quiet --config c-api/cbindgen.toml --crate liner-p2p-c --output "$generated"
 if ! diff -u include/liner.h "$generated"; then
     ci_die "include/liner.h differs from the generated header: run" \
-        "cbindgen --config c-api/cbindgen.toml --crate liner-broker-c --output include/liner.h"
+        "cbindgen --config c-api/cbindgen.toml --crate liner-p2p-c --output include/liner.h"
 fi
 ci_note "include/liner.h matches cbindgen's output"
 

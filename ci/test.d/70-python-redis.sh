@@ -10,5 +10,5 @@ if [ -z "${LINER_TEST_REDIS_URL:-}" ]; then
     ci_need redis-server "install redis-server (bash ci/install-deps)"
 fi
 ci_run python3 python/test_liner_header.py
-ci_run cargo build --release -p liner-broker-c
+ci_run cargo build --release -p liner-p2p-c
 ci_run python3 tests/redis/run_integration.py --continue-on-fail

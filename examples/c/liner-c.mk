@@ -11,7 +11,7 @@
 #   LINK          shared (default: -lliner_broker with an rpath to LIB_DIR) or static
 #                 (LIB_DIR/libliner_broker.a plus NATIVE_LIBS)
 #   NATIVE_LIBS   system libraries the static library needs
-#                 (`cargo rustc -p liner-broker-c --release -- --print native-static-libs`)
+#                 (`cargo rustc -p liner-p2p-c --release -- --print native-static-libs`)
 #   OUT           output directory (default: build)
 #   EXTRA_CFLAGS  added to the warnings below, e.g. -fsanitize=address,undefined
 #   EXTRA_LDFLAGS added at link time
@@ -50,7 +50,7 @@ $(OUT)/%: %.c $(HEADERS) $(LINER_LIB_FILE) | $(OUT)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LINER_LIBS) $(EXTRA_LDFLAGS)
 
 $(LINER_LIB_FILE):
-	@echo "missing $@: build it first (cargo build --release -p liner-broker-c [--target ...]) or set LIB_DIR" >&2
+	@echo "missing $@: build it first (cargo build --release -p liner-p2p-c [--target ...]) or set LIB_DIR" >&2
 	@exit 1
 
 .DEFAULT_GOAL := all

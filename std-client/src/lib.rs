@@ -1,4 +1,4 @@
-//! liner-broker: a serverless peer-to-peer message broker. Peers send framed messages to
+//! liner-p2p: a serverless peer-to-peer message broker. Peers send framed messages to
 //! each other over TCP; Redis is the shared catalog (topic → addresses) and the parking
 //! lot for at-least-once messages whose receiver is away.
 //!

@@ -19,7 +19,7 @@ Scenarios inspect Redis keys through ``_resp.py`` (a small RESP client), so neit
 run, a failed one leaves them for inspection.
 
 Library: ``${CARGO_TARGET_DIR:-target}/release/libliner_broker.so``, built with
-``cargo build --release -p liner-broker-c`` when missing. Scenario knobs:
+``cargo build --release -p liner-p2p-c`` when missing. Scenario knobs:
 ``LINER_TEST_BURST_N`` (default 1000), ``LINER_TEST_TIMEOUT`` (seconds per scenario, default
 120). Exit status: 0 when nothing failed, 1 otherwise, 2 on a usage or setup error.
 """
@@ -57,7 +57,7 @@ def ensure_library() -> Path:
     library = default_library()
     if not library.exists():
         print(f"{library} is missing: building it", flush=True)
-        command = ["cargo", "build", "--release", "-p", "liner-broker-c"]
+        command = ["cargo", "build", "--release", "-p", "liner-p2p-c"]
         subprocess.run(command, cwd=REPO_ROOT, check=True)
         if not library.exists():
             raise RuntimeError(f"cargo built, but {library} still does not exist")

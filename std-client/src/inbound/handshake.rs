@@ -165,7 +165,7 @@ pub(super) fn refuse_malformed<S>(
     ctx: &mut Ctx<'_, S>,
 ) -> Closed {
     let message = match err {
-        DecodeError::UnsupportedVersion(1) => "peer speaks wire protocol v1 (a liner-broker \
+        DecodeError::UnsupportedVersion(1) => "peer speaks wire protocol v1 (a liner-p2p \
              without the authenticated handshake): upgrade it"
             .to_owned(),
         err => format!("bad handshake: {err}"),
