@@ -188,6 +188,30 @@ fn compaction_reuses_room_freed_at_the_front() {
 }
 
 #[test]
+fn a_pinned_window_appends_but_never_moves_unsent_bytes() {
+    let one = frame(1, ALO, b"payload").len();
+    let mut window = window_with(3 * one, &[(1, ALO), (2, ALO)]);
+    window.mark_written(one);
+    assert_eq!(window.ack(1), 1);
+    window.pin();
+    let unsent_at = window.unsent().as_ptr();
+    window.push_data(3, 7, ALO, b"payload").unwrap();
+    assert_eq!(
+        window.push_data(4, 7, ALO, b"payload"),
+        Err(WindowError::Pinned)
+    );
+    assert_eq!(
+        window.unsent().as_ptr(),
+        unsent_at,
+        "the unsent bytes stayed put"
+    );
+    assert_eq!(window.unsent(), bytes(&[(2, ALO), (3, ALO)]));
+    window.unpin();
+    window.push_data(4, 7, ALO, b"payload").unwrap();
+    assert_eq!(window.unsent(), bytes(&[(2, ALO), (3, ALO), (4, ALO)]));
+}
+
+#[test]
 fn seqs_start_at_one_and_strictly_increase() {
     let mut window = TxWindow::new([0u8; 128]);
     assert_eq!(

@@ -98,6 +98,9 @@ struct Stored {
 struct Model {
     capacity: usize,
     frames: Vec<Stored>,
+    /// Bytes freed before the first kept frame and not reclaimed yet (the storage is
+    /// linear: they come back when the window empties, is rewound, or compacts).
+    front: usize,
     last: u64,
     acked: u64,
     /// Ledger: at-least-once frames pushed and not yet covered by an ack or a clear.
@@ -130,6 +133,13 @@ impl Model {
         let free = capacity - self.used();
         if needed > free {
             return Err(WindowError::Full { needed, free });
+        }
+        if needed > capacity - self.front - self.used() {
+            // Compaction only once it reclaims a quarter of the window.
+            if self.front < capacity / 4 {
+                return Err(WindowError::Full { needed, free });
+            }
+            self.front = 0;
         }
         if at_least_once {
             self.owed.push((seq, bytes.clone()));
@@ -175,6 +185,7 @@ impl Model {
         for f in &mut self.frames {
             f.written = 0;
         }
+        self.front = 0;
     }
 
     fn clear(&mut self) {
@@ -194,7 +205,10 @@ impl Model {
             if !(done || skippable) {
                 break;
             }
-            self.frames.remove(0);
+            self.front += self.frames.remove(0).bytes.len();
+        }
+        if self.frames.is_empty() {
+            self.front = 0;
         }
     }
 }

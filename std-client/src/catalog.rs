@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 use crate::error::Error;
 use crate::jobs::Job;
 use crate::log::log;
+use crate::names::check_topic;
 use crate::peer::{OutPeer, SEQ_BLOCK};
 use crate::registry::RouteRow;
 use crate::shared::Shared;
@@ -188,12 +189,14 @@ pub(crate) fn unregister_topic(
 
 /// Loads the catalog rows of `topic` into routes, creating peers for new listeners.
 /// Returns how many addresses the topic has (0 is not an error here: the topic's routes
-/// are then empty, and a later row or event fills them).
+/// are then empty, and a later row or event fills them). The topic name is checked here,
+/// so every topic with routes is valid (sends rely on that and skip the check).
 pub(crate) fn refresh_topic(
     shared: &Shared,
     store: &mut Store,
     topic: &str,
 ) -> Result<usize, Error> {
+    check_topic(topic)?;
     let key = store.topic_key(topic)?;
     let mut rows = Vec::new();
     let mut left_out = 0usize;

@@ -1,11 +1,12 @@
 //! Sending: `try_send_to` (one listener of a topic, round-robin) and `try_send_all` (every
 //! listener). The hot path takes two short locks (routes, then the peer) and makes no heap
-//! allocation: the frame is encoded straight into the peer's transmit window.
+//! allocation: the frame is encoded straight into the peer's transmit window. A topic name
+//! is validated once, when its routes are first loaded (`catalog::refresh_topic`): a topic
+//! with routes is a valid one, so the hot path does not scan the name again.
 
 use crate::catalog::{refresh_topic, route_to_remembered};
 use crate::client::Client;
 use crate::error::Error;
-use crate::names::check_topic;
 use crate::peer::OutPeer;
 use crate::registry::Registry;
 use crate::status::StatusKind;
@@ -23,7 +24,7 @@ impl Client {
         self.check_send(topic, payload)?;
         let (peer, key) =
             self.with_routes(topic, at_least_once, |registry| registry.pick(topic))?;
-        if self.enqueue(&peer, topic, key, payload, at_least_once, true)? {
+        if self.enqueue(peer, topic, key, payload, at_least_once, true)? {
             self.shared.wake_sender();
         }
         Ok(())
@@ -64,11 +65,11 @@ impl Client {
     /// is also how the first send to a topic loads its routes. An at-least-once send to a
     /// topic with no catalog row goes to the listeners this sender remembers for it, to park
     /// for them while they are away (liner 1.4 does the same).
-    fn with_routes<T>(
-        &self,
+    fn with_routes<'r, T>(
+        &'r self,
         topic: &str,
         at_least_once: bool,
-        lookup: impl Fn(&Registry) -> Result<T, Error>,
+        lookup: impl Fn(&'r Registry) -> Result<T, Error>,
     ) -> Result<T, Error> {
         match lookup(&self.shared.registry) {
             Err(Error::NoAddr(_)) => {
@@ -87,7 +88,6 @@ impl Client {
         if !self.is_running() {
             return Err(Error::NotRunning);
         }
-        check_topic(topic)?;
         if topic == self.shared.topic {
             return Err(Error::SelfTopic(topic.to_string()));
         }

@@ -225,6 +225,11 @@ impl OutPeer {
                     }
                     st = self.wait_for_room(st, deadline())?;
                 }
+                // The sender thread is writing the unsent bytes in place (see
+                // `outbound::writer`); it notifies `room` when done.
+                Err(WindowError::Pinned) => {
+                    st = self.wait_for_room(st, deadline())?;
+                }
                 Err(WindowError::TooLarge { .. }) => {
                     st = self.grow_window(st, jobs, payload.len(), deadline())?;
                 }

@@ -91,8 +91,10 @@ impl Registry {
     /// Next peer for `topic` (round-robin) and the topic's wire key. Listeners known to be
     /// dead (connection failed, liveness expired) are skipped while a live one exists; when
     /// all are dead the rotation goes on over them, so at-least-once messages are parked
-    /// for each in turn and delivered when it comes back.
-    pub fn pick(&self, topic: &str) -> Result<(Arc<OutPeer>, u64), Error> {
+    /// for each in turn and delivered when it comes back. The peer is borrowed from the
+    /// registry, which keeps every peer it ever made (see [`Registry::keep`]), so the send
+    /// path takes no reference count.
+    pub fn pick(&self, topic: &str) -> Result<(&OutPeer, u64), Error> {
         let mut routes = self.routes();
         let dest = routes
             .dests
@@ -106,13 +108,21 @@ impl Registry {
             dest.cursor = if at + 1 < count { at + 1 } else { 0 };
             let peer = &dest.peers[at].1;
             if !peer.is_dead() {
-                return Ok((peer.clone(), dest.key));
+                return Ok((self.keep(peer), dest.key));
             }
             first.get_or_insert(at);
         }
         first
-            .map(|at| (dest.peers[at].1.clone(), dest.key))
+            .map(|at| (self.keep(&dest.peers[at].1), dest.key))
             .ok_or_else(|| Error::NoAddr(topic.to_string()))
+    }
+
+    /// Borrows a routed peer for as long as the registry lives, beyond the routes lock.
+    fn keep(&self, peer: &Arc<OutPeer>) -> &OutPeer {
+        // SAFETY: every peer a route holds was made by `add_peer`, which also put a clone of
+        // its `Arc` in `self.peers`; nothing ever removes one from there (ids index it), so
+        // the `OutPeer` stays allocated and in place for as long as `self` is borrowed.
+        unsafe { &*Arc::as_ptr(peer) }
     }
 
     /// Every peer of `topic` and the topic's wire key.

@@ -296,7 +296,12 @@ impl Worker {
                     }
                     break;
                 }
-                Err(WindowError::Full { .. } | WindowError::TooLarge { .. }) => break,
+                // Room comes back with the listener's Acks, which queue the next drain.
+                Err(
+                    WindowError::Full { .. } | WindowError::TooLarge { .. } | WindowError::Pinned,
+                ) => {
+                    break;
+                }
                 // Not a Data frame: it can never be delivered. Reported, skipped (so the
                 // rest of the backlog is not stranded behind it) and trimmed later.
                 Err(error) => {

@@ -19,6 +19,9 @@ pub enum WindowError {
         /// Free bytes in the window.
         free: usize,
     },
+    /// There is room, but only after a compaction, and the window is pinned (see
+    /// [`TxWindow::pin`](super::TxWindow::pin)): retry once it is unpinned.
+    Pinned,
     /// The encoded frame is larger than the whole window: it can never fit.
     TooLarge {
         /// Size of the encoded frame.
@@ -52,6 +55,7 @@ impl fmt::Display for WindowError {
                     "transmit window full: frame needs {needed} bytes, {free} free"
                 )
             }
+            Self::Pinned => f.write_str("transmit window pinned by a write in progress"),
             Self::TooLarge { needed, capacity } => write!(
                 f,
                 "frame of {needed} bytes exceeds the transmit window of {capacity} bytes"

@@ -20,8 +20,16 @@
 //! The buffer is linear rather than a ring so that the unsent bytes never wrap. The room
 //! freed at the front is reclaimed by compaction (one `copy_within` of the live bytes)
 //! when a push finds no room at the end, and for free whenever the window empties. A
-//! window that is mostly full of unacked frames therefore compacts often: size it so the
-//! frames in flight for one Ack round trip fill well under half of it.
+//! compaction waits until it reclaims at least a quarter of the window: a window that a
+//! slow reader keeps full would otherwise move nearly all of its bytes for every Ack that
+//! frees a few frames; this way it copies at most three bytes per byte it takes in.
+//!
+//! # Pinning
+//!
+//! A writer may hand the unsent bytes to the OS without holding whatever guards the window
+//! (and without copying them first): [`TxWindow::pin`] promises that those bytes stay where
+//! they are until [`TxWindow::unpin`]. Meanwhile pushes still append at the tail, but a push
+//! that would have to compact fails with [`WindowError::Pinned`] instead of moving them.
 //!
 //! # Acks
 //!
@@ -40,6 +48,9 @@ use crate::frame::{
     DecodeError, Frame, LEN_PREFIX, MAX_DATA_HEADER_LEN, encode_data_header, parse_frame,
 };
 
+/// A compaction must reclaim at least `capacity / COMPACT_GAIN_DIVISOR` bytes (module docs).
+const COMPACT_GAIN_DIVISOR: usize = 4;
+
 /// Sender transmit window over caller storage (`[u8; N]`, `&mut [u8]`, `Vec<u8>` …).
 #[derive(Clone)]
 pub struct TxWindow<B> {
@@ -57,6 +68,8 @@ pub struct TxWindow<B> {
     /// Highest seq of a frame written (at least in part) before the last rewind: frames
     /// above it were never on any connection. Survives `clear`.
     written: u64,
+    /// Compaction is off (see the module docs, "Pinning").
+    pinned: bool,
 }
 
 /// Positions and counters only: the stored bytes would drown them.
@@ -70,6 +83,7 @@ impl<B: AsRef<[u8]>> fmt::Debug for TxWindow<B> {
             .field("last", &self.last)
             .field("acked", &self.acked)
             .field("written", &self.written)
+            .field("pinned", &self.pinned)
             .finish()
     }
 }
@@ -85,7 +99,27 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             last: 0,
             acked: 0,
             written: 0,
+            pinned: false,
         }
+    }
+
+    /// Keeps the bytes of [`TxWindow::unsent`] at their addresses until
+    /// [`TxWindow::unpin`]: pushes that would compact fail with [`WindowError::Pinned`].
+    /// Only appending pushes, [`TxWindow::ack`] of frames already written and
+    /// [`TxWindow::mark_written`] keep that promise; a pinned window must not be rewound,
+    /// cleared or replaced.
+    pub fn pin(&mut self) {
+        self.pinned = true;
+    }
+
+    /// Ends a [`TxWindow::pin`].
+    pub fn unpin(&mut self) {
+        self.pinned = false;
+    }
+
+    /// Whether the window is pinned.
+    pub fn is_pinned(&self) -> bool {
+        self.pinned
     }
 
     /// Encodes a Data frame at the end of the window.
@@ -162,6 +196,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     /// are dropped. Apply the peer's `Welcome` cursor with [`TxWindow::ack`] before or
     /// after this.
     pub fn rewind(&mut self) {
+        debug_assert!(!self.pinned, "a pinned window was rewound");
         let mut kept = 0;
         let mut pos = self.head;
         while let Some(frame) = self.frame_at(pos) {
@@ -207,6 +242,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     /// Forgets everything, including the last seq and the ack level, as if new: after the
     /// unacked frames were spilled and the connection is gone.
     pub fn clear(&mut self) {
+        debug_assert!(!self.pinned, "a pinned window was cleared");
         self.head = 0;
         self.sent = 0;
         self.tail = 0;
@@ -270,6 +306,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             return Err(WindowError::Full { needed, free });
         }
         if needed > capacity.saturating_sub(self.tail) {
+            if self.head < capacity / COMPACT_GAIN_DIVISOR {
+                return Err(WindowError::Full { needed, free });
+            }
+            if self.pinned {
+                return Err(WindowError::Pinned);
+            }
             self.compact();
         }
         let tail = self.tail;

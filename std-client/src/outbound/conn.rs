@@ -136,7 +136,6 @@ impl Conn {
     pub fn on_ready(
         &mut self,
         shared: &Shared,
-        stage: &mut Vec<u8>,
         readable: bool,
         writable: bool,
         now: Instant,
@@ -154,7 +153,7 @@ impl Conn {
             Progress::Quiet
         };
         if writable || progress == Progress::Connected || !self.writer.idle() {
-            self.flush(shared, stage)?;
+            self.flush(shared)?;
         }
         Ok(progress)
     }
@@ -188,8 +187,8 @@ impl Conn {
     }
 
     /// Writes what can be written now: the Hello during the handshake, control frames and
-    /// window bytes once connected. `stage` is the sender thread's staging buffer.
-    pub fn flush(&mut self, shared: &Shared, stage: &mut Vec<u8>) -> Result<(), ConnError> {
+    /// window bytes once connected.
+    pub fn flush(&mut self, shared: &Shared) -> Result<(), ConnError> {
         if self.phase == Phase::Connecting {
             return Ok(());
         }
@@ -197,25 +196,23 @@ impl Conn {
         if data {
             link::confirm_drain(&self.peer, &mut self.peer.lock(), shared, self.confirmed);
         }
-        self.writer
-            .flush(&mut self.stream, &self.peer, data, stage)?;
+        self.writer.flush(&mut self.stream, &self.peer, data)?;
         Ok(())
     }
 
     /// Best effort on exit, never waiting: apply acks already received (their frames need
     /// not go to Redis), write what is pending, then `Bye` and a FIN if the stream is
     /// between frames.
-    pub fn say_bye(&mut self, shared: &Shared, stage: &mut Vec<u8>) {
+    pub fn say_bye(&mut self, shared: &Shared) {
         if self.phase != Phase::Connected {
             return;
         }
         // Errors here only mean the peer is gone too; the frames are kept either way.
         let _ = self.read(shared, Instant::now());
-        if self.flush(shared, stage).is_err() || !self.writer.idle() {
+        if self.flush(shared).is_err() || !self.writer.idle() {
             return;
         }
-        if self.writer.queue(&Frame::Bye) && self.flush(shared, stage).is_ok() && self.writer.idle()
-        {
+        if self.writer.queue(&Frame::Bye) && self.flush(shared).is_ok() && self.writer.idle() {
             let _ = self.stream.shutdown(Shutdown::Write);
         }
     }

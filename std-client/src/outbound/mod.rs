@@ -25,7 +25,6 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-use std::cell::RefCell;
 use std::io;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -72,8 +71,6 @@ struct Sender {
     slots: Vec<Slot>,
     /// Reused for registry snapshots.
     peers: Vec<Arc<OutPeer>>,
-    /// Staging buffer of every write (one connection writes at a time).
-    stage: RefCell<Vec<u8>>,
     next_scan: Instant,
 }
 
@@ -85,7 +82,6 @@ impl Sender {
             events: Events::with_capacity(EVENTS),
             slots: Vec::new(),
             peers: Vec::new(),
-            stage: RefCell::new(Vec::with_capacity(writer::STAGE_MAX)),
             next_scan: Instant::now(),
         }
     }
@@ -110,7 +106,6 @@ impl Sender {
             let cx = Ctx {
                 shared: &self.shared,
                 registry: self.poll.registry(),
-                stage: &self.stage,
             };
             for event in self.events.iter() {
                 if event.token() == OUT_WAKE {
@@ -149,7 +144,6 @@ impl Sender {
         let cx = Ctx {
             shared: &self.shared,
             registry: self.poll.registry(),
-            stage: &self.stage,
         };
         let mut next = now + TICK;
         for slot in &mut self.slots {
@@ -167,7 +161,6 @@ impl Sender {
         let cx = Ctx {
             shared: &self.shared,
             registry: self.poll.registry(),
-            stage: &self.stage,
         };
         for slot in &mut self.slots {
             slot.shutdown(&cx);

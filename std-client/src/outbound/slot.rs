@@ -2,7 +2,6 @@
 //! backoff and what was last reported to the status callback, so a peer that stays down
 //! is reported once and not on every failed retry.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,8 +19,6 @@ use crate::status::StatusKind;
 pub(super) struct Ctx<'a> {
     pub shared: &'a Shared,
     pub registry: &'a mio::Registry,
-    /// The thread's staging buffer for writes (see the writer).
-    pub stage: &'a RefCell<Vec<u8>>,
 }
 
 /// One peer as seen by the sender thread.
@@ -53,7 +50,7 @@ impl Slot {
         if let Some(conn) = self.conn.as_mut() {
             let result = conn.on_timer(cx.shared, now).and_then(|deadline| {
                 if conn.is_connected() {
-                    conn.flush(cx.shared, &mut cx.stage.borrow_mut())?;
+                    conn.flush(cx.shared)?;
                 }
                 Ok(deadline)
             });
@@ -75,13 +72,7 @@ impl Slot {
     ) -> Option<Instant> {
         // An event for a connection closed earlier in the same batch finds no connection.
         let conn = self.conn.as_mut()?;
-        let ready = conn.on_ready(
-            cx.shared,
-            &mut cx.stage.borrow_mut(),
-            readable,
-            writable,
-            now,
-        );
+        let ready = conn.on_ready(cx.shared, readable, writable, now);
         match ready {
             Ok(Progress::Quiet) => None,
             Ok(Progress::Connected) => {
@@ -101,7 +92,7 @@ impl Slot {
     /// frames queued for Redis.
     pub fn shutdown(&mut self, cx: &Ctx<'_>) {
         if let Some(mut conn) = self.conn.take() {
-            conn.say_bye(cx.shared, &mut cx.stage.borrow_mut());
+            conn.say_bye(cx.shared);
             conn.close(cx.registry);
         }
         link::offline(&self.peer, cx.shared);

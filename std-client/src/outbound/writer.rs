@@ -4,14 +4,18 @@
 //!
 //! The peer lock is not held across the write syscall (on loopback a `write` also runs the
 //! receiver's TCP processing, tens of microseconds that callers of `send_to` would wait
-//! for). Each round copies the next bytes of all three sources, up to [`STAGE_MAX`], into
-//! a staging buffer under the lock, writes the copy without it, and marks what went under
-//! the lock again. Meanwhile other threads only append to the windows (or compact them,
-//! which moves bytes but keeps the unsent ones in order), so the unsent bytes still start
-//! with exactly what was copied; every step that drops or rewinds frames runs on the sender
-//! thread itself, never during its write. While it writes, or while a frame is cut, the
-//! peer state says the stream is `busy` so that no caller writes to the socket directly
-//! (see `direct`); a frame a caller's direct write cut is finished here first.
+//! for), and the bytes are not copied out first: each round takes, under the lock, where
+//! the next bytes of all three sources are, pins the drain and main windows that hold them
+//! (see `TxWindow::pin`: their unsent bytes stay put), hands the three regions to one
+//! vectored `write` without the lock, then unpins and marks what went under the lock again.
+//! Meanwhile other threads only append to the windows (a push that would have to compact
+//! waits for the unpin instead), so the unsent bytes still start with exactly what was
+//! handed to the write; every step that drops, rewinds or replaces frames runs on the
+//! sender thread itself, never during its write (or, for the store worker's spill, only
+//! while the window is not writable, see `PeerState::direct`). While it writes, or while a
+//! frame is cut, the peer state says the stream is `busy` so that no caller writes to the
+//! socket directly (see `direct`); a frame a caller's direct write cut is finished here
+//! first.
 //!
 //! The stream must never be cut mid-frame, yet the windows may stop being writable at any
 //! time (a spill starts, the drain refills). So the writer remembers which source a partly
@@ -19,7 +23,7 @@
 //! only then picks the next source. Finding the frame boundary after a short write walks
 //! the length prefixes of the frames just written (no per-frame bookkeeping elsewhere).
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 
 use liner_core::ack::TxWindow;
 use liner_core::frame::{Frame, LEN_PREFIX, MAX_HEADER_LEN, encode};
@@ -28,9 +32,6 @@ use crate::peer::{OutPeer, PeerState};
 
 /// Room for a Hello of maximal size, or many small control frames.
 const CTL_CAP: usize = LEN_PREFIX + MAX_HEADER_LEN;
-
-/// Most bytes one write round copies out (and hands to one `write`).
-pub(super) const STAGE_MAX: usize = 256 << 10;
 
 /// Sources in the order their bytes go out.
 const SOURCES: [Source; 3] = [Source::Ctl, Source::Drain, Source::Window];
@@ -95,16 +96,15 @@ impl Writer {
 
     /// Writes control frames, then (when `data`) the drain window, then (when `data` and the
     /// peer state allows direct sending) the main window, until done or the socket blocks.
-    /// Takes the peer lock only around the copies and the bookkeeping (see the module
-    /// docs); `stage` is the reusable staging buffer. When `data`, records in the peer
-    /// state whether the sender thread still has bytes to write (`wake_pending`), in the
-    /// same critical section that found out, so a caller's push cannot slip in between.
+    /// Takes the peer lock only to find the bytes and for the bookkeeping (see the module
+    /// docs). When `data`, records in the peer state whether the sender thread still has
+    /// bytes to write (`wake_pending`), in the same critical section that found out, so a
+    /// caller's push cannot slip in between.
     pub fn flush<W: Write>(
         &mut self,
         w: &mut W,
         peer: &OutPeer,
         data: bool,
-        stage: &mut Vec<u8>,
     ) -> io::Result<Flushed> {
         loop {
             let mut st = peer.lock();
@@ -112,7 +112,7 @@ impl Writer {
                 // A caller's direct write cut a window frame (only possible while idle).
                 self.partial = Some((Source::Window, std::mem::take(&mut st.stream.cut)));
             }
-            let Some(copied) = self.stage(&st, data, stage)? else {
+            let Some(regions) = self.next_regions(&st, data)? else {
                 if data {
                     st.wake_pending = false;
                 }
@@ -120,12 +120,16 @@ impl Writer {
                 return Ok(Flushed::Done);
             };
             st.stream.busy = true;
+            set_pinned(&mut st, regions, true);
             drop(st);
-            let written = write_some(w, stage);
+            let written = self.write_regions(w, regions);
             let mut st = peer.lock();
+            set_pinned(&mut st, regions, false);
+            peer.notify_room(&st);
             let written = written.inspect_err(|_| st.stream.busy = false)?;
+            let lens = regions.map(|region| region.len);
             match written {
-                Some(n) => self.commit(&mut st, copied, n),
+                Some(n) => self.commit(&mut st, lens, n),
                 None => {
                     if data {
                         st.wake_pending = true;
@@ -138,19 +142,12 @@ impl Writer {
         }
     }
 
-    /// Copies the next bytes to write into `stage`: the rest of a partly written frame, or
-    /// else every writable source in order, up to [`STAGE_MAX`] in all. Returns how many
-    /// bytes came from each source, `None` when there is nothing to write.
-    fn stage(
-        &self,
-        st: &PeerState,
-        data: bool,
-        stage: &mut Vec<u8>,
-    ) -> io::Result<Option<[usize; 3]>> {
-        stage.clear();
-        let mut copied = [0usize; 3];
+    /// Where the next bytes to write are: the rest of a partly written frame, or else every
+    /// writable source in order. `None` when there is nothing to write.
+    fn next_regions(&self, st: &PeerState, data: bool) -> io::Result<Option<[Region; 3]>> {
+        let mut regions = [Region::EMPTY; 3];
         let writable = [true, data, data && st.direct()];
-        for ((source, on), copied) in SOURCES.into_iter().zip(writable).zip(&mut copied) {
+        for ((source, on), region) in SOURCES.into_iter().zip(writable).zip(&mut regions) {
             let bytes = match self.partial {
                 Some((partial, remaining)) if partial == source => {
                     let Some(bytes) = self.source_bytes(source, st).get(..remaining) else {
@@ -164,19 +161,39 @@ impl Writer {
                 None if on => self.source_bytes(source, st),
                 None => continue,
             };
-            *copied = bytes.len().min(STAGE_MAX - stage.len());
-            stage.extend_from_slice(&bytes[..*copied]);
+            *region = Region {
+                start: bytes.as_ptr(),
+                len: bytes.len(),
+            };
         }
-        Ok((!stage.is_empty()).then_some(copied))
+        Ok(regions.iter().any(|r| r.len > 0).then_some(regions))
     }
 
-    /// Marks the first `n` staged bytes written, source by source, and remembers the
-    /// frame the write ended in if it was cut. The sources' unsent bytes still start with
-    /// what was staged (see the module docs), so frame boundaries are found in them.
-    fn commit(&mut self, st: &mut PeerState, copied: [usize; 3], mut n: usize) {
+    /// One vectored `write` of the regions (without the peer lock).
+    fn write_regions<W: Write>(
+        &self,
+        w: &mut W,
+        regions: [Region; 3],
+    ) -> io::Result<Option<usize>> {
+        let [ctl, drain, window] = regions;
+        // SAFETY: `ctl` points into `self.ctl`, which this `&self` borrow keeps unchanged.
+        // `drain` and `window` point at the unsent bytes of the peer's drain and main windows,
+        // found under the peer lock and pinned there before it was released: until they are
+        // unpinned (after this call, under the lock) nothing moves, overwrites or frees those
+        // bytes — other threads only append after them, and every step that would rewind,
+        // clear or replace a window runs on this thread (module docs, `TxWindow::pin`).
+        let slices = unsafe { [ctl.bytes(), drain.bytes(), window.bytes()] };
+        write_some(w, &slices.map(IoSlice::new))
+    }
+
+    /// Marks the first `n` bytes of the regions (of `lens` bytes each) written, source by
+    /// source, and remembers the frame the write ended in if it was cut. The sources'
+    /// unsent bytes still start with what was written (see the module docs), so frame
+    /// boundaries are found in them.
+    fn commit(&mut self, st: &mut PeerState, lens: [usize; 3], mut n: usize) {
         let finishing = self.partial.take();
-        for (source, copied) in SOURCES.into_iter().zip(copied) {
-            let taken = n.min(copied);
+        for (source, len) in SOURCES.into_iter().zip(lens) {
+            let taken = n.min(len);
             n -= taken;
             let rest = match finishing {
                 Some((partial, remaining)) if partial == source => remaining - taken,
@@ -219,10 +236,46 @@ impl Writer {
     }
 }
 
-/// One `write`: `Some(bytes written)`, or `None` when the socket would block.
-fn write_some<W: Write>(w: &mut W, bytes: &[u8]) -> io::Result<Option<usize>> {
+/// Bytes of one source handed to a write: a raw region because the peer lock that guards
+/// them is released during the write (see `Writer::write_regions`).
+#[derive(Clone, Copy)]
+struct Region {
+    start: *const u8,
+    len: usize,
+}
+
+impl Region {
+    const EMPTY: Region = Region {
+        start: std::ptr::NonNull::dangling().as_ptr(),
+        len: 0,
+    };
+
+    /// # Safety
+    /// The `len` bytes at `start` must stay allocated and unchanged while the slice lives.
+    unsafe fn bytes<'a>(self) -> &'a [u8] {
+        // SAFETY: upheld by the caller; `start` is non-null and aligned (u8), also when empty.
+        unsafe { std::slice::from_raw_parts(self.start, self.len) }
+    }
+}
+
+/// Pins (or unpins) the windows whose bytes `regions` hands to a write.
+fn set_pinned(st: &mut PeerState, regions: [Region; 3], pinned: bool) {
+    let [_, drain, window] = regions;
+    let set = |w: &mut TxWindow<Vec<u8>>| if pinned { w.pin() } else { w.unpin() };
+    if drain.len > 0
+        && let Some(d) = st.drain.as_mut()
+    {
+        set(d);
+    }
+    if window.len > 0 {
+        set(&mut st.window);
+    }
+}
+
+/// One vectored `write`: `Some(bytes written)`, or `None` when the socket would block.
+fn write_some<W: Write>(w: &mut W, slices: &[IoSlice<'_>]) -> io::Result<Option<usize>> {
     loop {
-        return match w.write(bytes) {
+        return match w.write_vectored(slices) {
             Ok(0) => Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => Ok(Some(n)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),

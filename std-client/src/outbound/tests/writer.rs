@@ -1,20 +1,23 @@
 //! The outgoing stream against a socket stand-in that takes a few bytes per call.
 
 use std::io::{self, IoSlice, Write};
+use std::sync::Arc;
 
-use liner_core::ack::TxWindow;
+use liner_core::ack::{TxWindow, WindowError};
 use liner_core::frame::{FLAG_AT_LEAST_ONCE, Frame, parse_frame};
 
 use super::super::writer::{Flushed, Writer};
 use crate::peer::{Link, OutPeer, PeerState};
 
 /// A socket that accepts at most `per_call` bytes per write and `budget` in all before
-/// it "would block".
+/// it "would block". `during_write` runs inside each write before the bytes are taken,
+/// as another thread could while the writer is in the syscall without the peer lock.
 struct Pipe {
     out: Vec<u8>,
     per_call: usize,
     budget: usize,
     calls: usize,
+    during_write: Option<Box<dyn FnMut()>>,
 }
 
 impl Pipe {
@@ -24,6 +27,7 @@ impl Pipe {
             per_call,
             budget,
             calls: 0,
+            during_write: None,
         }
     }
 }
@@ -38,6 +42,9 @@ impl Write for Pipe {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         self.calls += 1;
+        if let Some(hook) = self.during_write.as_mut() {
+            hook();
+        }
         let limit = self.per_call.min(self.budget);
         let mut n = 0;
         for buf in bufs {
@@ -91,9 +98,8 @@ fn peer(drain: &[u64], window: &[u64]) -> OutPeer {
     peer
 }
 
-/// One flush with a fresh staging buffer.
 fn flush(writer: &mut Writer, pipe: &mut Pipe, peer: &OutPeer, data: bool) -> io::Result<Flushed> {
-    writer.flush(pipe, peer, data, &mut Vec::new())
+    writer.flush(pipe, peer, data)
 }
 
 fn unsent(st: &PeerState) -> (usize, usize) {
@@ -229,4 +235,56 @@ fn a_vanished_partial_frame_is_an_error_not_a_corrupt_stream() {
     peer.lock().window.clear();
     pipe.budget = usize::MAX;
     assert!(flush(&mut writer, &mut pipe, &peer, true).is_err());
+}
+
+#[test]
+fn callers_append_during_a_write_but_never_move_the_bytes_being_written() {
+    // 4096-byte window of ~50-byte frames: 1..=40 fill most of it; 1..=30 are written and
+    // acked, so over a quarter of the window is free at the front and a push that reaches
+    // the end would compact.
+    let peer = Arc::new(peer(&[], &(1..=40).collect::<Vec<_>>()));
+    let mut writer = Writer::new();
+    let frame_len = peer.lock().window.unsent().len() / 40;
+    let mut pipe = Pipe::new(usize::MAX, frame_len * 30);
+    assert_eq!(
+        flush(&mut writer, &mut pipe, &peer, true).unwrap(),
+        Flushed::Blocked
+    );
+    assert_eq!(frames(&pipe.out).len(), 30);
+    pipe.budget = usize::MAX;
+    peer.lock().window.ack(30);
+    let pushed = Arc::new(std::sync::Mutex::new((41u64, None)));
+    let (hook_peer, hook_pushed) = (peer.clone(), pushed.clone());
+    pipe.during_write = Some(Box::new(move || {
+        let mut st = hook_peer.lock();
+        let mut pushed = hook_pushed.lock().unwrap();
+        while pushed.1.is_none() {
+            let seq = pushed.0;
+            match st
+                .window
+                .push_data(seq, 1, FLAG_AT_LEAST_ONCE, &[seq as u8; 40])
+            {
+                Ok(()) => pushed.0 += 1,
+                Err(e) => pushed.1 = Some(e),
+            }
+        }
+    }));
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
+    let (next, refused) = *pushed.lock().unwrap();
+    assert_eq!(
+        refused,
+        Some(WindowError::Pinned),
+        "the push that would compact waits"
+    );
+    assert!(next > 41, "pushes that append went in during the write");
+    assert!(!peer.lock().window.is_pinned(), "unpinned after the write");
+    pipe.during_write = None;
+    push(&mut peer.lock().window, next);
+    flush(&mut writer, &mut pipe, &peer, true).unwrap();
+    let seqs: Vec<u64> = frames(&pipe.out).into_iter().map(|f| f.1).collect();
+    assert_eq!(
+        seqs,
+        (1..=next).collect::<Vec<_>>(),
+        "every frame once, in order"
+    );
 }
