@@ -290,6 +290,76 @@ typedef void (*lnr_pending_cb)(const char *addr,
                                lnr_uData user_data);
 
 /**
+ * A client's counters and gauges (`lnr_stats`). Counters only grow, from 0 when the client
+ * is created; gauges are the value at the time of the call. Every field after `size` is a
+ * `uint64_t`; new fields are only ever appended.
+ */
+typedef struct {
+  /**
+   * In: `sizeof(lnr_stats_t)` as the caller compiled it. Out: the bytes the library
+   * filled (its own `sizeof(lnr_stats_t)` when that is smaller, else the caller's size
+   * rounded down to whole fields).
+   */
+  uint64_t size;
+  /**
+   * Counter: messages handed to the receive callback.
+   */
+  uint64_t delivered;
+  /**
+   * Counter: messages received again after a reconnect and dropped as already delivered.
+   */
+  uint64_t duplicates;
+  /**
+   * Counter: messages for a topic key this client does not know (not acknowledged; the
+   * sender sends them again).
+   */
+  uint64_t unknown_topic;
+  /**
+   * Counter: inbound connections closed for a protocol error or a refused handshake.
+   */
+  uint64_t rejected_connections;
+  /**
+   * Counter: receive callback calls that panicked (each also counts in `refused`).
+   */
+  uint64_t callback_panics;
+  /**
+   * Counter: messages the receive callback refused (non-zero return of a fallible
+   * callback): not acknowledged, delivered again later.
+   */
+  uint64_t refused;
+  /**
+   * Counter: at-least-once messages `lnr_stop` could neither deliver nor park in Redis
+   * (lost, and reported).
+   */
+  uint64_t abandoned;
+  /**
+   * Counter: best-effort messages dropped because their peer was unreachable or its
+   * window full.
+   */
+  uint64_t best_effort_dropped;
+  /**
+   * Counter: parked messages this client dropped on purpose (queue limits, retention).
+   */
+  uint64_t parked_dropped;
+  /**
+   * Counter: channels the retention sweeps of this client removed.
+   */
+  uint64_t channels_removed;
+  /**
+   * Gauge: listeners this client has sent to since it was created (connected or not).
+   */
+  uint64_t peers_known;
+  /**
+   * Gauge: outbound peers with an established connection.
+   */
+  uint64_t peers_connected;
+  /**
+   * Gauge: topics this client listens on: its own plus its subscriptions.
+   */
+  uint64_t listening_topics;
+} lnr_stats_t;
+
+/**
  * Log callback (process-wide): one diagnostic line, valid only during the call.
  */
 typedef void (*lnr_log_cb)(const char *message, lnr_uData user_data);
@@ -641,6 +711,42 @@ long long lnr_pending_count(lnr_hClient h);
  * Thread safety: any thread.
  */
 bool lnr_pending_by_peer(lnr_hClient h, lnr_pending_cb callback, lnr_uData user_data);
+
+/**
+ * Fills `*out` with the counters and gauges of `h` (see `lnr_stats_t`). Set `out->size =
+ * sizeof *out` first: the library fills the fields that fit in that size and sets
+ * `out->size` to the bytes it filled. False for a bad handle, a NULL `out` or an
+ * `out->size` below 8 (`LNR_ERR_INVALID_ARG`). Allocation-free; works also while stopped.
+ * Added (not in liner 1.4).
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `out` is NULL or points to `out->size` writable bytes, aligned for `uint64_t`.
+ */
+bool lnr_stats(lnr_hClient h, lnr_stats_t *out);
+
+/**
+ * Writes the Prometheus text exposition (format 0.0.4, content type
+ * `text/plain; version=0.0.4`) of `h`'s counters and gauges into `buf`, NUL-terminated,
+ * and returns its length in bytes without the NUL, like `snprintf`:
+ *
+ * - a result below `cap`: `buf` holds the whole text;
+ * - a result of `cap` or more: the text did not fit; `buf` holds "" (never a cut text) when
+ *   `cap > 0`. Call again with a buffer of at least the result + 1 bytes, plus headroom:
+ *   counters keep growing, so the next text may be a few bytes longer;
+ * - `buf` NULL with `cap` 0 only measures;
+ * - -1 for a bad handle or `buf` NULL with `cap > 0` (`LNR_ERR_INVALID_ARG`).
+ *
+ * One `# HELP` and `# TYPE` line per metric, then one sample labelled with the client's
+ * unique name and topic (docs/metrics.md). Allocation-free. Added (not in liner 1.4).
+ *
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `buf` is NULL or points to `cap` writable bytes.
+ */
+long long lnr_metrics_text(lnr_hClient h, char *buf, size_t cap);
 
 /**
  * How many replicas must confirm each parked chunk (and each seq reservation) of clients

@@ -10,8 +10,10 @@
 //! handle table; `boundary` panic barrier and callback scopes; `error` last error;
 //! `text` strings; `lifecycle` create/run/stop/delete; `send` the message path; `admin`
 //! catalog and store calls; `addrs` names and addresses; `callbacks` receive and status
-//! shims; `settings` process-wide settings; `trust` the shared secret and inbound limits; `fanout` topics and listeners per client;
-//! `redis_ca` the CA file for `rediss://`; `logline` the log sink.
+//! shims; `stats` counters and the Prometheus text; `settings` process-wide settings;
+//! `trust` the shared secret and inbound limits; `fanout` topics and listeners per client;
+//! `durability` parking durability; `redis_ca` the CA file for `rediss://`; `logline` the
+//! log sink.
 
 // Modules import each other through `super::`, not `crate::`, so c-api/tests can compile
 // this source as a module of a test (see c-api/tests/alloc_free.rs).
@@ -29,6 +31,7 @@ mod send;
 // Catalog, store, identity and addresses.
 mod addrs;
 mod admin;
+mod stats;
 // Process-wide settings and the log sink.
 mod durability;
 mod fanout;
@@ -50,4 +53,5 @@ pub use lifecycle::*;
 pub use logline::lnr_set_log_cb;
 pub use send::*;
 pub use settings::*;
+pub use stats::*;
 pub use types::*;
