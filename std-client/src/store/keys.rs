@@ -19,6 +19,7 @@
 //! | `lnr_topic:{topic}:since` | HASH | catalog address → unix ms when it was registered (liner addition) |
 //! | `lnr_client:{unique}:alive` | STRING, PX | the address of the running client owning this unique name (liner addition) |
 //! | `lnr_client:{unique}:seen` | STRING | unix ms of the client's last heartbeat (liner addition) |
+//! | `lnr_client:{unique}:stats` | STRING | the client's counters as of its last heartbeat (liner addition) |
 //!
 //! In the table `{x}` stands for the value. On a standalone server (or one found through
 //! Sentinel) the value is written bare: `lnr_connection:7:messages`, byte for byte as liner
@@ -186,6 +187,11 @@ impl Layout {
         self.untag(key.strip_prefix("lnr_client:")?.strip_suffix(":seen")?)
     }
 
+    /// The client of a key made by [`Layout::client_stats`].
+    pub fn stats_owner(self, key: &str) -> Option<&str> {
+        self.untag(key.strip_prefix("lnr_client:")?.strip_suffix(":stats")?)
+    }
+
     /// The topic of a key made by [`Layout::topic_addresses`].
     pub fn catalog_topic(self, key: &str) -> Option<&str> {
         self.untag(key.strip_prefix("lnr_topic:")?.strip_suffix(":addr")?)
@@ -216,6 +222,12 @@ impl Layout {
     /// Unix ms of a client's last heartbeat (kept after it stopped: retention reads it).
     pub fn client_seen(self, unique: &str) -> String {
         format!("lnr_client:{}:seen", self.tag(unique))
+    }
+
+    /// `lnr_client:{unique}:stats`: the counters the client published with its last
+    /// heartbeat (in the hash slot of its `seen` key).
+    pub fn client_stats(self, unique: &str) -> String {
+        format!("lnr_client:{}:stats", self.tag(unique))
     }
 }
 
@@ -273,6 +285,7 @@ mod tests {
             let hints = layout.sender_listeners("u", "t");
             assert_eq!(layout.hint_owner(&hints), Some("u"));
             assert_eq!(layout.seen_owner(&layout.client_seen("u")), Some("u"));
+            assert_eq!(layout.stats_owner(&layout.client_stats("u")), Some("u"));
             let catalog = layout.topic_addresses("t");
             assert_eq!(layout.catalog_topic(&catalog), Some("t"));
         }

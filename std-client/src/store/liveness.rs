@@ -14,7 +14,10 @@
 
 use std::time::Duration;
 
+use super::keys::Layout;
+use super::scan::scan_keys;
 use super::{Store, StoreError};
+use crate::stats::Stats;
 
 /// `now` in unix milliseconds from the server's clock, shared by every script below.
 /// `replicate_commands` lets a script write after reading the clock on Redis 6.2.
@@ -81,9 +84,13 @@ const HEARTBEAT: &str = "local cur = redis.call('GET', KEYS[1]) \
     redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
     return ''";
 
-/// Records the end of a heartbeat (KEYS: seen): written after the rows, so a row the
-/// heartbeat wrote back never reads as registered after its client was last seen.
-const SEEN: &str = "redis.call('SET', KEYS[1], now) return 1";
+/// Records the end of a heartbeat (KEYS: seen, and stats when the client publishes its
+/// counters; ARGV: the counters): written after the rows, so a row the heartbeat wrote back
+/// never reads as registered after its client was last seen. The counters ride in the same
+/// script (the two keys share the client's slot): no extra round trip.
+const SEEN: &str = "redis.call('SET', KEYS[1], now) \
+    if KEYS[2] then redis.call('SET', KEYS[2], ARGV[1]) end \
+    return 1";
 
 /// Refreshes the liveness of one catalog row (KEYS: addr, live, since; ARGV: address, name,
 /// ttl ms), writing the row back if it was removed meanwhile. Returns 1 when it wrote it back.
@@ -118,7 +125,9 @@ impl RowLiveness {
 /// The rows of a topic and the Redis clock they were read at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicLiveness {
+    /// The Redis clock when the rows were read, unix ms.
     pub now_ms: u64,
+    /// Every catalog row of the topic.
     pub rows: Vec<RowLiveness>,
 }
 
@@ -246,6 +255,20 @@ impl Store {
         topics: &[String],
         ttl: Duration,
     ) -> Result<Heartbeat, StoreError> {
+        self.heartbeat_with_stats(unique, addr, topics, ttl, None)
+    }
+
+    /// [`Store::heartbeat`] that also publishes the client's counters
+    /// (`lnr_client:{unique}:stats`, see [`encode_stats`]) in the script that writes its
+    /// `seen` time.
+    pub fn heartbeat_with_stats(
+        &mut self,
+        unique: &str,
+        addr: &str,
+        topics: &[String],
+        ttl: Duration,
+        stats: Option<&Stats>,
+    ) -> Result<Heartbeat, StoreError> {
         let ttl = millis(ttl).to_string();
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(HEARTBEAT)
@@ -266,11 +289,250 @@ impl Store {
             rows_restored += self.link.idempotent(|con| cmd.query::<u64>(con))?;
         }
         let mut seen = timed_script(SEEN);
-        seen.arg(1).arg(self.keys.client_seen(unique));
+        match stats {
+            Some(stats) => seen
+                .arg(2)
+                .arg(self.keys.client_seen(unique))
+                .arg(self.keys.client_stats(unique))
+                .arg(encode_stats(stats)),
+            None => seen.arg(1).arg(self.keys.client_seen(unique)),
+        };
         self.link.idempotent(|con| seen.query::<i64>(con))?;
         Ok(Heartbeat {
             taken_over_by: None,
             rows_restored,
         })
+    }
+}
+
+/// One counter of [`Stats`], reached through a copy of it.
+type StatsField = fn(&mut Stats) -> &mut u64;
+
+/// The counters a client publishes, by the name they carry in `lnr_client:{unique}:stats`.
+/// A counter added to [`Stats`] is published once it is listed here.
+const PUBLISHED_STATS: [(&str, StatsField); 13] = [
+    ("delivered", |s| &mut s.delivered),
+    ("duplicates", |s| &mut s.duplicates),
+    ("unknown_topic", |s| &mut s.unknown_topic),
+    ("rejected_connections", |s| &mut s.rejected_connections),
+    ("callback_panics", |s| &mut s.callback_panics),
+    ("refused", |s| &mut s.refused),
+    ("abandoned", |s| &mut s.abandoned),
+    ("best_effort_dropped", |s| &mut s.best_effort_dropped),
+    ("parked_dropped", |s| &mut s.parked_dropped),
+    ("channels_removed", |s| &mut s.channels_removed),
+    ("peers_known", |s| &mut s.peers_known),
+    ("peers_connected", |s| &mut s.peers_connected),
+    ("listening_topics", |s| &mut s.listening_topics),
+];
+
+/// The published form of `stats`: `name=value` pairs separated by spaces, zeros left out
+/// (`delivered=1200 best_effort_dropped=3`; empty when all are zero). Readable with
+/// `redis-cli GET`, and a reader ignores names it does not know.
+fn encode_stats(stats: &Stats) -> String {
+    let mut copy = *stats;
+    let mut text = String::new();
+    for (name, field) in PUBLISHED_STATS {
+        let value = *field(&mut copy);
+        if value != 0 {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&format!("{name}={value}"));
+        }
+    }
+    text
+}
+
+/// Reads what [`encode_stats`] wrote; unknown names and malformed pairs are skipped, and
+/// counters not mentioned are zero.
+fn decode_stats(text: &str) -> Stats {
+    let mut stats = Stats::default();
+    for (name, value) in text.split_whitespace().filter_map(|p| p.split_once('=')) {
+        let known = PUBLISHED_STATS.iter().find(|(n, _)| *n == name);
+        if let (Some((_, field)), Ok(value)) = (known, value.parse()) {
+            *field(&mut stats) = value;
+        }
+    }
+    stats
+}
+
+impl Store {
+    /// The counters `unique` published with its last heartbeat, if it ever did. Like
+    /// `seen`, they belong to the name: the last instance that ran under it wrote them.
+    pub fn published_stats(&mut self, unique: &str) -> Result<Option<Stats>, StoreError> {
+        let key = self.keys.client_stats(unique);
+        let text: Option<String> = self
+            .link
+            .idempotent(|con| redis::cmd("GET").arg(&key).query(con))?;
+        Ok(text.as_deref().map(decode_stats))
+    }
+}
+
+/// The queue of one channel and how old its oldest message is (KEYS: messages, parked_at):
+/// `{now, length, unix ms when the chunk holding the head was parked or ''}`. The park
+/// times are only recorded under `Config::max_parked_age`; the chunk holding the head is
+/// the first one whose last seq is at or above the head's.
+const QUEUE_AGE: &str = concat!(
+    lua_seq_of!(),
+    "local len = redis.call('LLEN', KEYS[1]) \
+    local oldest = '' \
+    local head = len > 0 and seq_of(redis.call('LINDEX', KEYS[1], 0)) \
+    if head then \
+      local m = redis.call('ZRANGE', KEYS[2], head, '+inf', 'BYSCORE', 'LIMIT', 0, 1)[1] \
+      if m then oldest = string.match(m, ':(%d+)$') or '' end \
+    end \
+    return {tostring(now), len, oldest}"
+);
+
+/// One channel (a sender's topic towards one listener) and its parked queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelQueue {
+    /// The sender's unique name.
+    pub sender: String,
+    /// The sender's own topic (the channel belongs to the pair).
+    pub sender_topic: String,
+    /// The listener's unique name.
+    pub listener: String,
+    /// The channel's connection key.
+    pub connection_key: u64,
+    /// Messages parked in `lnr_connection:{ck}:messages`.
+    pub parked: u64,
+    /// Unix ms (Redis clock) when the oldest parked message was parked; known only for a
+    /// sender with `Config::max_parked_age` (which records park times).
+    pub oldest_parked_unix_ms: Option<u64>,
+    /// The Redis clock when the queue was read.
+    pub now_ms: u64,
+}
+
+/// Who holds a unique name and when its holder last beat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamePresence {
+    /// The address of the running client owning the name (`lnr_client:{unique}:alive`);
+    /// `None` when no process holds it: the client is not alive.
+    pub holder: Option<String>,
+    /// Unix ms of the name's last heartbeat (`lnr_client:{unique}:seen`), if any.
+    pub last_seen_unix_ms: Option<u64>,
+}
+
+impl Store {
+    /// Every topic with a catalog (`lnr_topic:*:addr`), sorted. One `SCAN` (on every
+    /// master of a cluster): for operators, not for a hot path.
+    pub fn catalog_topics(&mut self) -> Result<Vec<String>, StoreError> {
+        let keys = self.keys;
+        let found = self
+            .link
+            .idempotent(|con| scan_keys(con, "lnr_topic:*:addr"))?;
+        Ok(found
+            .iter()
+            .filter_map(|key| keys.catalog_topic(key).map(str::to_string))
+            .collect())
+    }
+
+    /// Every channel of the database with its parked queue, sorted by sender, topic and
+    /// listener: a `SCAN` of the connection keys, then per channel a `GET` and one script.
+    pub fn channel_queues(&mut self) -> Result<Vec<ChannelQueue>, StoreError> {
+        let keys = self.keys;
+        let found = self
+            .link
+            .idempotent(|con| scan_keys(con, "lnr_connection:*:*:*:key"))?;
+        let mut queues = Vec::new();
+        for key in found {
+            let Some((sender, listener)) = keys.channel_ends(&key) else {
+                continue;
+            };
+            // `lnr_connection:S:T:L:key`: names hold no `:`, so the topic is the third part.
+            let Some(sender_topic) = key.split(':').nth(2) else {
+                continue;
+            };
+            let ck: Option<u64> = self
+                .link
+                .idempotent(|con| redis::cmd("GET").arg(&key).query(con))?;
+            let Some(ck) = ck else {
+                continue;
+            };
+            let mut cmd = timed_script(QUEUE_AGE);
+            cmd.arg(2).arg(keys.messages(ck)).arg(keys.parked_at(ck));
+            let (now, parked, oldest): (String, u64, String) =
+                self.link.idempotent(|con| cmd.query(con))?;
+            queues.push(ChannelQueue {
+                sender: sender.to_string(),
+                sender_topic: sender_topic.to_string(),
+                listener: listener.to_string(),
+                connection_key: ck,
+                parked,
+                oldest_parked_unix_ms: oldest.parse().ok(),
+                now_ms: now.parse().unwrap_or(0),
+            });
+        }
+        queues.sort_unstable_by(|a, b| {
+            (&a.sender, &a.sender_topic, &a.listener).cmp(&(
+                &b.sender,
+                &b.sender_topic,
+                &b.listener,
+            ))
+        });
+        Ok(queues)
+    }
+
+    /// Who holds `unique` now and when it last beat: two `GET`s.
+    pub fn name_presence(&mut self, unique: &str) -> Result<NamePresence, StoreError> {
+        let (alive, seen) = (
+            self.keys.client_alive(unique),
+            self.keys.client_seen(unique),
+        );
+        let holder: Option<String> = self
+            .link
+            .idempotent(|con| redis::cmd("GET").arg(&alive).query(con))?;
+        let seen: Option<String> = self
+            .link
+            .idempotent(|con| redis::cmd("GET").arg(&seen).query(con))?;
+        Ok(NamePresence {
+            holder,
+            last_seen_unix_ms: seen.and_then(|s| s.parse().ok()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_stats_read_back_as_written() {
+        let stats = Stats {
+            delivered: 1200,
+            best_effort_dropped: 3,
+            channels_removed: u64::MAX,
+            ..Stats::default()
+        };
+        let text = encode_stats(&stats);
+        assert_eq!(
+            text,
+            format!(
+                "delivered=1200 best_effort_dropped=3 channels_removed={}",
+                u64::MAX
+            )
+        );
+        assert_eq!(decode_stats(&text), stats);
+        assert_eq!(encode_stats(&Stats::default()), "");
+    }
+
+    #[test]
+    fn unknown_or_malformed_counters_are_skipped() {
+        let stats = decode_stats("sent=9 delivered=x refused=2 junk delivered=");
+        assert_eq!(
+            stats,
+            Stats {
+                refused: 2,
+                ..Stats::default()
+            }
+        );
+    }
+
+    #[test]
+    fn the_stats_key_sits_beside_seen_in_both_layouts() {
+        assert_eq!(Layout::Standalone.client_stats("a"), "lnr_client:a:stats");
+        assert_eq!(Layout::Cluster.client_stats("a"), "lnr_client:{a}:stats");
     }
 }

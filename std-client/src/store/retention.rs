@@ -125,6 +125,7 @@ impl Store {
                 Layout::hint_owner as fn(Layout, &str) -> Option<&str>,
             ),
             ("lnr_client:*:seen", Layout::seen_owner),
+            ("lnr_client:*:stats", Layout::stats_owner),
         ] {
             for key in self.link.idempotent(|con| scan_keys(con, pattern))? {
                 let Some(client) = owner(keys, &key) else {
