@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Checks liner.py's ctypes declarations against include/liner.h: every function the binding
-declares exists in the header with the same return and parameter types, and every callback
-type has the header typedef's parameters and return type. Needs neither the library nor Redis:
+"""Checks the liner package's ctypes declarations (liner/_abi.py) against include/liner.h:
+every function the binding declares exists in the header with the same return and parameter
+types, every callback type has the header typedef's parameters and return type, and every
+``lnr_config_set_*`` setting is reachable. Needs neither the library nor Redis:
 ``python3 python/test_liner_header.py``."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import liner  # noqa: E402
+from liner import _abi  # noqa: E402
 
 HEADER = HERE.parent / "include" / "liner.h"
 
@@ -31,6 +33,9 @@ C_TYPES = {
     "uint32_t": ctypes.c_uint32,
     "uint64_t": ctypes.c_uint64,
     "const char *": ctypes.c_char_p,
+    # A buffer the library writes into (lnr_metrics_text): no c_char_p conversion.
+    "char *": ctypes.POINTER(ctypes.c_char),
+    "lnr_stats_t *": ctypes.POINTER(_abi.LnrStats),
     "lnr_hClient": ctypes.c_void_p,
     "lnr_uData": ctypes.c_void_p,
     "lnr_receive_cb": liner.RECEIVE_CB,
@@ -81,7 +86,7 @@ class HeaderMatchesBinding(unittest.TestCase):
         }
 
     def test_every_declared_function_matches_its_prototype(self) -> None:
-        for name, (restype, argtypes) in liner._PROTOTYPES.items():
+        for name, (restype, argtypes) in _abi._PROTOTYPES.items():
             with self.subTest(function=name):
                 self.assertIn(name, self.functions, "not in include/liner.h")
                 ret, params = self.functions[name]
@@ -119,9 +124,19 @@ class HeaderMatchesBinding(unittest.TestCase):
         }
         self.assertEqual(
             setters,
-            set(liner._CONFIG_SETTINGS) | set(liner._STRING_SETTINGS),
+            set(_abi._CONFIG_SETTINGS) | set(_abi._STRING_SETTINGS),
             "lnr_config_set_* of the header and the binding's settings differ",
         )
+
+    def test_stats_struct_matches_the_header(self) -> None:
+        body = re.search(r"typedef struct \{(.*?)\} lnr_stats_t;", header_text())
+        self.assertIsNotNone(body, "no lnr_stats_t in include/liner.h")
+        fields = re.findall(r"(\w+) (\w+);", body.group(1))
+        self.assertEqual(
+            [(name, C_TYPES[spelling]) for spelling, name in fields],
+            list(_abi.LnrStats._fields_),
+        )
+        self.assertEqual(list(liner.Stats._fields), [name for _, name in fields[1:]])
 
     def test_constants_match_the_header(self) -> None:
         defines = dict(re.findall(r"#define (LNR_\w+) (-?\d+)", header_text()))

@@ -18,8 +18,8 @@ Scenarios inspect Redis keys through ``_resp.py`` (a small RESP client), so neit
 ``redis`` package nor ``redis-cli`` is needed; a passed scenario deletes the keys of its
 run, a failed one leaves them for inspection.
 
-Library: ``${CARGO_TARGET_DIR:-target}/release/libliner_broker.so``, built with
-``cargo build --release -p liner-p2p-c`` when missing. Scenario knobs:
+Library: ``$LINER_LIB`` when set, else ``${CARGO_TARGET_DIR:-target}/release/libliner_broker.so``,
+built with ``cargo build --release -p liner-p2p-c`` when missing. Scenario knobs:
 ``LINER_TEST_BURST_N`` (default 1000), ``LINER_TEST_TIMEOUT`` (seconds per scenario, default
 120). Exit status: 0 when nothing failed, 1 otherwise, 2 on a usage or setup error.
 """
@@ -54,6 +54,12 @@ def short_name(script: Path) -> str:
 
 
 def ensure_library() -> Path:
+    """``$LINER_LIB`` when set (it must exist), else the release build, built when missing."""
+    explicit = os.environ.get("LINER_LIB")
+    if explicit:
+        if not Path(explicit).is_file():
+            raise RuntimeError(f"LINER_LIB={explicit} is not a file")
+        return Path(explicit)
     library = default_library()
     if not library.exists():
         print(f"{library} is missing: building it", flush=True)
