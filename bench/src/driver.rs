@@ -1,8 +1,11 @@
 //! The driver: starts a private redis-server (never 6379), runs the selected workloads
 //! `runs` times each (liner and its alternatives side by side in every run; in `--quick`
 //! mode the heavy ones, G, G500 and Dc, once), prints the machine, the table and the
-//! checks, `ratio_g_vs_zmq_pubsub=<x>` when G ran, and as its very last line
-//! `ratio_vs_zmq_pushpull=<x>` (workload A, liner at-least-once ÷ ZeroMQ PUSH/PULL).
+//! checks, `ratio_g_vs_zmq_pubsub=<x>` when G ran, `ratio_a_vs_raw_tcp=<x>` (liner
+//! at-least-once ÷ workload Z) and as its very last line `ratio_vs_zmq_pushpull=<x>`
+//! (workload A, liner at-least-once ÷ ZeroMQ PUSH/PULL with high-water marks matched to
+//! liner's window). Odd runs measure each workload's systems in one order, even runs in
+//! the reverse order.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -35,7 +38,12 @@ pub fn run(args: &[String]) -> ExitCode {
             if plan.runs_workload("G") {
                 println!("ratio_g_vs_zmq_pubsub={}", ratio_g_vs_zmq(&results, &plan));
             }
-            println!("ratio_vs_zmq_pushpull={}", ratio_vs_zmq(&results));
+            if plan.runs_workload("A") {
+                let raw = ratio_in_a(&results, workloads::RAW_TCP);
+                println!("ratio_a_vs_raw_tcp={raw}");
+            }
+            let zmq = ratio_in_a(&results, workloads::ZMQ_MATCHED);
+            println!("ratio_vs_zmq_pushpull={zmq}");
             if results.all_ok() {
                 ExitCode::SUCCESS
             } else {
@@ -61,7 +69,7 @@ fn run_plan(plan: Plan) -> BenchResult<(Results, Plan)> {
         .arg("client-output-buffer-limit")
         .arg("pubsub 0 0 0")
         .exec(&mut admin)?;
-    let mut ctx = Ctx::new(&exe, redis.url(), admin, plan);
+    let mut ctx = Ctx::new(&exe, (redis.url(), redis.pid()), admin, plan);
     let mut results = Results::default();
     let workloads: [(&str, Workload); 9] = [
         ("A", workloads::workload_a),
@@ -77,6 +85,7 @@ fn run_plan(plan: Plan) -> BenchResult<(Results, Plan)> {
     let runs = ctx.plan.total_runs();
     for run in 1..=runs {
         eprintln!("[bench] run {run}/{runs}");
+        ctx.run = run;
         for (name, workload) in workloads {
             if ctx.plan.runs_workload(name) && run <= ctx.plan.runs_of(name) {
                 workload(&mut ctx, &mut results);
@@ -128,8 +137,9 @@ fn describe(plan: &Plan, took: Duration) -> String {
     };
     format!(
         "liner-bench{}: {} run(s){heavy_runs} of {} on {cpus} CPU(s), {model}; took {:.1} s\n\
-         messages: A {} | B {} round trips (+{} warm-up) | C {} to {} listeners | D {} | \
-         E {} peers × {} | F {}{extra}\n",
+         messages: A {} (Redis Streams, NATS, JetStream {}) | B {} round trips (+{} warm-up) | \
+         C {} to {} listeners | D {} | E {} peers × {} | F {}{extra}\n{}\n\
+         systems alternate order between runs (odd runs as listed, even runs reversed)\n",
         if plan.quick { " --quick" } else { "" },
         plan.total_runs(),
         if plan.workloads.iter().all(|name| name.len() == 1) {
@@ -139,6 +149,7 @@ fn describe(plan: &Plan, took: Duration) -> String {
         },
         took.as_secs_f64(),
         plan.a_messages,
+        plan.broker_messages,
         plan.b_rounds,
         plan.b_warm,
         plan.c_messages,
@@ -147,17 +158,41 @@ fn describe(plan: &Plan, took: Duration) -> String {
         plan.e_spokes,
         plan.e_per_spoke,
         f_cases.join(", "),
+        buffering(plan),
     )
 }
 
-/// Median liner at-least-once msg/s ÷ median ZeroMQ PUSH/PULL msg/s in workload A.
-fn ratio_vs_zmq(results: &Results) -> String {
-    let section = "A 100 B 1→1 at-least-once";
-    let metric = "delivered msg/s";
-    let ours = results.median(section, "liner at-least-once", metric);
-    let zmq = results.median(section, "ZeroMQ PUSH/PULL", metric);
-    match (ours, zmq) {
-        (Some(ours), Some(zmq)) if zmq > 0.0 => format!("{:.2}", ours / zmq),
+/// The buffering each system gets: liner's window in bytes and in frames, and the ZeroMQ
+/// high-water marks set from it, for A's and F's message sizes.
+fn buffering(plan: &Plan) -> String {
+    let sizes = std::iter::once((100, plan.a_messages)).chain(plan.f_cases.iter().copied());
+    let matched: Vec<String> = sizes
+        .map(|(size, count)| {
+            let w = workloads::liner_window(size, count);
+            format!("{size} B: {} frames of {} B", w.messages, w.frame_bytes)
+        })
+        .collect();
+    let window = workloads::liner_window(100, plan.a_messages);
+    format!(
+        "buffering: liner at-least-once window {} B per peer = {}; ZeroMQ PUSH/PULL \
+         SNDHWM = RCVHWM = that many messages (matched rows; {} at 100 B) and {} (libzmq's \
+         default, default rows); PUB/SUB unlimited (0); JetStream publisher ≤ {} acks in \
+         flight",
+        window.bytes,
+        matched.join(", "),
+        window.messages,
+        workloads::ZMQ_DEFAULT_HWM,
+        window.messages,
+    )
+}
+
+/// Median liner at-least-once msg/s ÷ median msg/s of `system` in workload A.
+fn ratio_in_a(results: &Results, system: &str) -> String {
+    let (section, metric) = (workloads::A_RELIABLE, workloads::A_RATE);
+    let ours = results.median(section, workloads::A_LINER, metric);
+    let theirs = results.median(section, system, metric);
+    match (ours, theirs) {
+        (Some(ours), Some(theirs)) if theirs > 0.0 => format!("{:.2}", ours / theirs),
         _ => "nan".to_string(),
     }
 }

@@ -1,5 +1,6 @@
-//! liner-bench: measures liner against ZeroMQ and Redis on this machine (workloads A–G,
-//! G500 and Dc of docs/performance.md) and prints one table. Run it through `ci/bench`.
+//! liner-bench: measures liner against ZeroMQ, Redis, NATS and a raw TCP stream on this
+//! machine (workloads A–G, G500, Dc and Z of docs/performance.md) and prints one table of
+//! rates and CPU costs. Run it through `ci/bench`.
 //!
 //! The same binary is the driver (`liner-bench [--quick] [--runs N] [--only A,B,…]`) and
 //! every role process it starts (`liner-bench child <role> key=value…`), so senders and
@@ -8,6 +9,7 @@
 mod alloc_count;
 mod cast;
 mod clock;
+mod cpu;
 mod driver;
 mod error;
 mod memory;

@@ -50,6 +50,16 @@ pub fn byte_sum(payload: &[u8]) -> u64 {
     payload.iter().map(|&b| u64::from(b)).sum()
 }
 
+/// The byte sum a receiver reports after getting the measured messages `0..count` of `size`
+/// bytes once each: the filler's sum per message plus the bytes of every sequence number.
+pub fn expected_sum(size: usize, count: u64) -> u64 {
+    let filler = byte_sum(Payload::new(size).stamp(0));
+    let seq_bytes: u64 = (0..count)
+        .map(|seq| seq.to_le_bytes().iter().map(|&b| u64::from(b)).sum::<u64>())
+        .sum();
+    filler.wrapping_mul(count).wrapping_add(seq_bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +82,13 @@ mod tests {
     #[test]
     fn byte_sum_counts_every_byte() {
         assert_eq!(byte_sum(&[1, 2, 250]), 253);
+    }
+
+    #[test]
+    fn expected_sum_matches_stamped_payloads() {
+        let mut p = Payload::new(100);
+        let total: u64 = (0..70_000).map(|seq| byte_sum(p.stamp(seq))).sum();
+        assert_eq!(expected_sum(100, 70_000), total);
+        assert_ne!(expected_sum(100, 70_000), expected_sum(100, 69_999));
     }
 }

@@ -29,6 +29,9 @@ pub struct Plan {
     pub warm: u64,
     /// A: messages per throughput measurement.
     pub a_messages: u64,
+    /// A: messages through the brokered extras (Redis Streams, core NATS, JetStream),
+    /// which `--quick` measures in its first run only (`heavy_runs`).
+    pub broker_messages: u64,
     /// B: measured round trips and warm-up round trips.
     pub b_rounds: u64,
     pub b_warm: u64,
@@ -61,6 +64,7 @@ impl Plan {
             workloads: ALL_WORKLOADS.to_vec(),
             warm: 50,
             a_messages: 1_000_000,
+            broker_messages: 1_000_000,
             b_rounds: 100_000,
             b_warm: 2_000,
             c_messages: 250_000,
@@ -84,6 +88,7 @@ impl Plan {
             heavy_runs: 1,
             workloads: QUICK_DEFAULT.to_vec(),
             a_messages: 100_000,
+            broker_messages: 20_000,
             b_rounds: 5_000,
             b_warm: 500,
             c_messages: 20_000,

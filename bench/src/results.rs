@@ -1,6 +1,7 @@
 //! What the runs collected: one row of samples per (workload section, system, metric), the
 //! pass/fail checks (delivery completeness and order) and the measurements that failed.
-//! Rows keep insertion order, which is the table's order.
+//! Rows keep insertion order, which is the table's order. A row can also say why it has no
+//! samples (a system that is not installed).
 
 use crate::error::BenchError;
 use crate::stats::{Spread, spread};
@@ -27,6 +28,8 @@ pub struct Row {
     pub ours: bool,
     pub better: Better,
     pub samples: Vec<f64>,
+    /// Why the row was not measured (shown instead of numbers).
+    pub skipped: Option<String>,
 }
 
 impl Row {
@@ -62,7 +65,21 @@ impl Results {
                 ours,
                 better,
                 samples: vec![value],
+                skipped: None,
             }),
+        }
+    }
+
+    /// Notes that a row could not be measured, and why (once per row).
+    pub fn skip(&mut self, key: RowKey, why: &str) {
+        if self.rows.iter().all(|row| row.key != key) {
+            self.rows.push(Row {
+                key,
+                ours: false,
+                better: Better::Higher,
+                samples: Vec::new(),
+                skipped: Some(why.to_string()),
+            });
         }
     }
 
@@ -132,6 +149,10 @@ mod tests {
         assert_eq!(r.rows[0].samples, [3.0, 5.0]);
         assert_eq!(r.median("A", "liner", "msg/s"), Some(4.0));
         assert_eq!(r.median("A", "redis", "msg/s"), None);
+        r.skip(key("nats"), "skipped (nats-server not found)");
+        r.skip(key("nats"), "again");
+        assert_eq!(r.rows.len(), 3);
+        assert_eq!(r.median("A", "nats", "msg/s"), None);
     }
 
     #[test]

@@ -15,10 +15,20 @@ pub fn render(results: &Results) -> String {
     let mut rows: Vec<&Row> = results.rows.iter().collect();
     rows.sort_by(|a, b| a.key.section.cmp(&b.key.section));
     for row in rows {
-        let Some(spread) = row.spread() else { continue };
         let arrow = match row.better {
             Better::Higher => "↑",
             Better::Lower => "↓",
+        };
+        let Some(spread) = row.spread() else {
+            if let Some(why) = &row.skipped {
+                let (section, system) = (&row.key.section, &row.key.system);
+                let _ = writeln!(
+                    out,
+                    "| {section} | {system} | {} {arrow} | {why} | | | |",
+                    row.key.metric
+                );
+            }
+            continue;
         };
         let _ = writeln!(
             out,
@@ -116,5 +126,7 @@ mod tests {
             text.contains("| A | liner | msg/s ↑ | 300.0 | 300.0 | 300.0 |  |"),
             "{text}"
         );
+        r.skip(key("nats"), "skipped (nats-server not found)");
+        assert!(render(&r).contains("| A | nats | msg/s ↑ | skipped (nats-server not found) |"));
     }
 }

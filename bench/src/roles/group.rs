@@ -7,7 +7,7 @@
 //! A group reports `ready` once all its listeners listen (ZeroMQ: `eps=` their endpoints),
 //! `warm` once each saw `warm=` warm-up messages, and `done` once each got `n=` measured
 //! messages — or, after the driver's `end`, when the group has been quiet for `IDLE_END`:
-//! `done count= bad= gaps= regressions= first= last= reach= worst=` (sums over the group;
+//! `done count= sum= bad= gaps= regressions= first= last= reach= worst=` (sums over the group;
 //! `bad` listeners short or out of order, `first`/`last` the earliest/latest measured
 //! receive, `reach` the latest first receive, `worst` `index:count:gaps:regressions` of the
 //! first bad listener).
@@ -107,11 +107,13 @@ fn serve_group(members: &[Arc<Member>], args: &Args, cmds: &Commands) -> BenchRe
 
 fn report_done(members: &[Arc<Member>], measured: u64) {
     let (mut count, mut bad, mut gaps, mut regressions) = (0, 0, 0, 0);
+    let mut sum = 0u64;
     let (mut first, mut last, mut reach) = (u64::MAX, 0, 0);
     let mut worst = String::from("-");
     for (index, member) in members.iter().enumerate() {
         let s = member.tally.snapshot();
         count += s.count;
+        sum = sum.wrapping_add(s.sum);
         gaps += s.gaps;
         regressions += s.regressions;
         if s.count > 0 {
@@ -128,6 +130,7 @@ fn report_done(members: &[Arc<Member>], measured: u64) {
     }
     Line::new("done")
         .field("count", count)
+        .field("sum", sum)
         .field("bad", bad)
         .field("gaps", gaps)
         .field("regressions", regressions)

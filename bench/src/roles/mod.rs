@@ -6,9 +6,12 @@ mod group;
 mod latency;
 mod liner_flow;
 mod liner_probe;
+mod nats_roles;
+mod raw_tcp;
 mod receive;
 mod redis_roles;
 mod send;
+mod stream_roles;
 mod zmq_roles;
 
 use std::process::ExitCode;
@@ -40,6 +43,12 @@ const ROLES: &[(&str, Role)] = &[
     ("zmq-req", zmq_roles::request),
     ("redis-recv", redis_roles::receive),
     ("redis-send", redis_roles::send),
+    ("redis-stream-recv", stream_roles::receive),
+    ("redis-stream-send", stream_roles::send),
+    ("nats-recv", nats_roles::receive),
+    ("nats-send", nats_roles::send),
+    ("tcp-recv", raw_tcp::receive),
+    ("tcp-send", raw_tcp::send),
 ];
 
 /// Runs the role named by `args[0]` with the `key=value` arguments after it. A failure is

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::clock::monotonic_ns;
+use crate::cpu::own_cpu_us;
 use crate::error::{BenchError, BenchResult};
 use crate::report::Line;
 use crate::role_io::{Args, Commands};
@@ -34,6 +35,7 @@ pub fn serve(
     let warm_needed = args.number("warm")?;
     let mut warm_reported = false;
     let mut ended_at = None;
+    let mut cpu_at_go = None;
     loop {
         if !warm_reported && tally.warm() >= warm_needed {
             Line::new("warm").emit();
@@ -50,6 +52,10 @@ pub fn serve(
         }
         match cmds.poll(POLL).as_deref() {
             None => {}
+            Some("go") => {
+                cpu_at_go = Some(own_cpu_us());
+                Line::new("set").emit();
+            }
             Some("end") => ended_at = Some(monotonic_ns()),
             Some("exit") => {
                 return Err(BenchError::Protocol("told to exit before done".into()));
@@ -57,6 +63,7 @@ pub fn serve(
             Some(other) => on_command(other)?,
         }
     }
+    let cpu_us = cpu_at_go.map_or(0, |at_go| own_cpu_us() - at_go);
     let s = tally.snapshot();
     Line::new("done")
         .field("count", s.count)
@@ -66,6 +73,7 @@ pub fn serve(
         .field("first", s.first_ns)
         .field("last", s.last_ns)
         .field("allocs", s.allocs)
+        .field("cpu_us", cpu_us)
         .emit();
     wait_for_exit(cmds)
 }
@@ -101,6 +109,18 @@ impl Inbox {
     /// Whether the loop should wait for more messages.
     pub fn keep_going(&self) -> bool {
         !self.stop.load(Ordering::Relaxed) && self.tally.count() < self.measured
+    }
+}
+
+#[cfg(test)]
+impl Inbox {
+    /// An inbox expecting `measured` messages, outside any role.
+    pub fn for_test(measured: u64) -> Inbox {
+        Inbox {
+            tally: Arc::new(Tally::new(measured)),
+            stop: Arc::new(AtomicBool::new(false)),
+            measured,
+        }
     }
 }
 

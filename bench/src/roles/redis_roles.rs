@@ -20,7 +20,7 @@ const BLPOP_WAIT_S: f64 = 0.05;
 /// Elements one `LPOP` takes.
 const LPOP_COUNT: usize = 1000;
 
-fn connect(url: &str) -> BenchResult<redis::Connection> {
+pub(crate) fn connect(url: &str) -> BenchResult<redis::Connection> {
     let client = redis::Client::open(url)?;
     let con = client.get_connection_with_timeout(Duration::from_secs(2))?;
     con.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -73,14 +73,14 @@ pub fn receive(args: &Args, cmds: &Commands) -> BenchResult<()> {
 }
 
 /// Payloads gathered for one round trip to Redis.
-trait Batch {
+pub(crate) trait Batch {
     fn add(&mut self, payload: &[u8]);
     /// Sends what was added in one round trip and starts over empty.
     fn exec(&mut self, con: &mut redis::Connection) -> redis::RedisResult<()>;
 }
 
 /// A sender that goes to Redis once per `batch` payloads (and on flush).
-struct Batched<B> {
+pub(crate) struct Batched<B> {
     con: redis::Connection,
     pending: B,
     queued: usize,
@@ -88,7 +88,7 @@ struct Batched<B> {
 }
 
 impl<B: Batch> Batched<B> {
-    fn new(con: redis::Connection, pending: B, batch: usize) -> Self {
+    pub(crate) fn new(con: redis::Connection, pending: B, batch: usize) -> Self {
         Batched {
             con,
             pending,

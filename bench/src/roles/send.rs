@@ -2,7 +2,7 @@
 //! flagged as warm-up, until the driver says `go`), send the measured messages as fast as
 //! the transport accepts them, report `sent` with the first and last send times, then stay
 //! alive (liner sends from its window in the background) until `exit`, and report the
-//! allocations made since the first measured send.
+//! allocations made and the CPU time this process used since `go` (`bye allocs= cpu_us=`).
 //!
 //! Arguments: `n=` measured messages, `size=` payload bytes.
 
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::alloc_count::allocations;
 use crate::clock::monotonic_ns;
+use crate::cpu::own_cpu_us;
 use crate::error::{BenchError, BenchResult};
 use crate::payload::{Payload, WARM_FLAG};
 use crate::report::Line;
@@ -33,6 +34,7 @@ pub fn run_sender(outlet: &mut dyn Outlet, args: &Args, cmds: &Commands) -> Benc
     let count = args.number("n")?;
     let mut payload = Payload::new(args.number("size")? as usize);
     warm_up(outlet, &mut payload, cmds, "go")?;
+    let cpu_at_go = own_cpu_us();
     let allocs_before = allocations();
     let first = monotonic_ns();
     for seq in 0..count {
@@ -46,6 +48,7 @@ pub fn run_sender(outlet: &mut dyn Outlet, args: &Args, cmds: &Commands) -> Benc
     cmds.wait_for("exit")?;
     Line::new("bye")
         .field("allocs", allocations() - allocs_before)
+        .field("cpu_us", own_cpu_us() - cpu_at_go)
         .emit();
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! ZeroMQ (libzmq through the `zmq` crate) roles: PUSH/PULL and PUB/SUB for throughput and
 //! fan-out, REQ/REP for latency. Receivers bind an ephemeral loopback port and report it
-//! (`ready ep=tcp://…`); senders connect to the endpoints in `eps=`.
+//! (`ready ep=tcp://…`); senders connect to the endpoints in `eps=`. PUSH and PULL take
+//! `hwm=`: their SNDHWM / RCVHWM in messages (libzmq's default is 1000).
 
 use std::time::Duration;
 
@@ -32,18 +33,24 @@ pub fn bound_socket(
     Ok((socket, endpoint))
 }
 
-/// PULL (`kind=pull`) or SUB (`kind=sub`, everything subscribed, no high-water mark).
+/// A high-water mark argument as libzmq takes it.
+fn hwm(args: &Args) -> BenchResult<i32> {
+    i32::try_from(args.number("hwm")?).map_err(|_| BenchError::Args("hwm= is too large".into()))
+}
+
+/// PULL (`kind=pull`, RCVHWM `hwm=`) or SUB (`kind=sub`, everything subscribed, no
+/// high-water mark).
 pub fn receive(args: &Args, cmds: &Commands) -> BenchResult<()> {
-    let kind = match args.text("kind")? {
-        "pull" => zmq::PULL,
-        "sub" => zmq::SUB,
+    let (kind, rcvhwm) = match args.text("kind")? {
+        "pull" => (zmq::PULL, hwm(args)?),
+        "sub" => (zmq::SUB, 0),
         other => return Err(BenchError::Args(format!("zmq receiver kind '{other}'"))),
     };
     pull(args, cmds, move |inbox: &Inbox, ready| {
         let context = zmq::Context::new();
         let (socket, endpoint) = bound_socket(&context, kind)?;
+        socket.set_rcvhwm(rcvhwm)?;
         if kind == zmq::SUB {
-            socket.set_rcvhwm(0)?;
             socket.set_subscribe(b"")?;
         }
         ready(Line::new("ready").field("ep", endpoint));
@@ -71,12 +78,16 @@ impl Outlet for ZmqOutlet {
     }
 }
 
-/// PUSH (`kind=push`, default high-water mark: blocks when the receiver lags) or PUB
-/// (`kind=pub`, no high-water mark so nothing is dropped), connected to every `eps=`.
+/// PUSH (`kind=push`, SNDHWM `hwm=`: blocks when the receiver lags) or PUB (`kind=pub`,
+/// no high-water mark so nothing is dropped), connected to every `eps=`.
 pub fn send(args: &Args, cmds: &Commands) -> BenchResult<()> {
     let context = zmq::Context::new();
     let socket = match args.text("kind")? {
-        "push" => context.socket(zmq::PUSH)?,
+        "push" => {
+            let socket = context.socket(zmq::PUSH)?;
+            socket.set_sndhwm(hwm(args)?)?;
+            socket
+        }
         "pub" => {
             let socket = context.socket(zmq::PUB)?;
             socket.set_sndhwm(0)?;

@@ -72,7 +72,8 @@ fn zmq_roles() -> (RoleSpec, RoleSpec) {
 
 /// Workload B, one run.
 pub fn workload_b(ctx: &mut Ctx, results: &mut Results) {
-    for (system, ours) in [("liner at-least-once", true), ("ZeroMQ REQ/REP", false)] {
+    let systems = [("liner at-least-once", true), ("ZeroMQ REQ/REP", false)];
+    for (system, ours) in ctx.in_run_order(&systems) {
         let what = format!("{SECTION} / {system}");
         let rtt = measure(ctx, results, &what, |ctx| {
             let (responder, pinger) = if ours { liner_roles(ctx) } else { zmq_roles() };

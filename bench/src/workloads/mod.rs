@@ -5,7 +5,9 @@
 mod flow;
 mod footprint;
 mod latency;
+mod nats_server;
 mod offline;
+mod systems;
 mod throughput;
 mod wide;
 
@@ -17,35 +19,73 @@ use crate::cast::Cast;
 use crate::error::{BenchError, BenchResult};
 use crate::plan::Plan;
 use crate::results::Results;
+use crate::workloads::nats_server::NatsServer;
+
+pub use nats_server::installed as nats_installed;
 
 pub use footprint::workload_e;
 pub use latency::workload_b;
 pub use offline::{workload_d, workload_d_cluster};
-pub use throughput::{workload_a, workload_c, workload_f};
+pub use systems::{A_LINER, RAW_TCP, ZMQ_DEFAULT_HWM, ZMQ_MATCHED, liner_window};
+pub use throughput::{A_RATE, A_RELIABLE, workload_a, workload_c, workload_f};
 pub use wide::{G_LINER, G_RATE, G_ZMQ, g_section, workload_g, workload_g500};
 
 /// What every workload needs: the binary to re-execute, the Redis server, fresh names.
 pub struct Ctx {
     exe: PathBuf,
     pub url: String,
+    /// PID of the bench's redis-server, whose CPU time the Redis rows count.
+    pub redis_pid: Option<u32>,
     admin: redis::Connection,
+    /// The current run (1-based): even runs measure a workload's systems in reverse order.
+    pub run: usize,
     serial: u64,
     pub plan: Plan,
     /// Redis Cluster of Dc, started on first use and stopped (by PID) when the context
     /// is dropped.
     cluster: Option<RedisCluster>,
+    /// nats-server of the NATS rows, started on first use and killed when dropped.
+    nats: Option<NatsServer>,
 }
 
 impl Ctx {
-    pub fn new(exe: &Path, url: &str, admin: redis::Connection, plan: Plan) -> Ctx {
+    pub fn new(
+        exe: &Path,
+        redis: (&str, Option<u32>),
+        admin: redis::Connection,
+        plan: Plan,
+    ) -> Ctx {
         Ctx {
             exe: exe.to_path_buf(),
-            url: url.to_string(),
+            url: redis.0.to_string(),
+            redis_pid: redis.1,
             admin,
+            run: 1,
             serial: 0,
             plan,
             cluster: None,
+            nats: None,
         }
+    }
+
+    /// `items` in this run's order: as given in odd runs, reversed in even ones, so drift
+    /// over a run (other load, heat) does not always favour the same system.
+    pub fn in_run_order<T: Copy>(&self, items: &[T]) -> Vec<T> {
+        let mut ordered = items.to_vec();
+        if self.run.is_multiple_of(2) {
+            ordered.reverse();
+        }
+        ordered
+    }
+
+    /// URL and PID of the bench's nats-server, started on the first call.
+    pub fn nats(&mut self) -> BenchResult<(String, u32)> {
+        if self.nats.is_none() {
+            eprintln!("[bench] starting nats-server -js");
+            self.nats = Some(NatsServer::start()?);
+        }
+        let server = self.nats.as_ref().expect("started above");
+        Ok((server.url(), server.pid()))
     }
 
     /// The node list (`redis://…,redis://…`) of a private Redis Cluster of 3 masters with

@@ -8,13 +8,15 @@
 //! the time from the sender's start (before it creates its client or socket) until every
 //! listener has received its first message (warm-up included), of which the sender's own
 //! start-up (creating, running, loading the topic's listeners), and the sender's peak RSS.
-//! Checked: every listener got every message once, in order.
+//! Checked: every listener got every message once, in order, and the listeners' byte sums
+//! add up to what was sent to them.
 
 use std::time::Duration;
 
 use crate::cast::Who;
 use crate::clock::seconds_between;
 use crate::error::{BenchError, BenchResult};
+use crate::payload::expected_sum;
 use crate::report::Report;
 use crate::results::{Better, Results, RowKey};
 use crate::workloads::{Ctx, measure};
@@ -50,7 +52,7 @@ struct Outcome {
     deliveries_per_s: f64,
     delivered: u64,
     expected: u64,
-    /// Every listener got every message once, in order.
+    /// Every listener got every message once, in order, and the byte sums add up.
     complete_in_order: bool,
     /// Sender start → the last listener's first message.
     reach_s: f64,
@@ -129,7 +131,14 @@ fn run_wide(ctx: &mut Ctx, system: System, listeners: u64, count: u64) -> BenchR
     cast.expect(sender, "bye", timeout)?;
     let memory = cast.expect(sender, "mem", timeout)?;
     cast.send_all(&groups, "exit")?;
-    outcome(&started, &sent, &done, &memory, count * listeners)
+    let sum_sent = expected_sum(100, count).wrapping_mul(listeners);
+    outcome(
+        &started,
+        &sent,
+        &done,
+        &memory,
+        (count * listeners, sum_sent),
+    )
 }
 
 fn outcome(
@@ -137,15 +146,16 @@ fn outcome(
     sent: &Report,
     done: &[Report],
     memory: &Report,
-    expected: u64,
+    (expected, sum_sent): (u64, u64),
 ) -> BenchResult<Outcome> {
     let t_start = started.number("t_start")?;
     let first_send = sent.number("t0")?;
-    let (mut delivered, mut last, mut reach) = (0, 0, 0);
+    let (mut delivered, mut last, mut reach, mut sum) = (0, 0, 0, 0u64);
     let mut complete_in_order = true;
     let mut detail = String::new();
     for report in done {
         delivered += report.number("count")?;
+        sum = sum.wrapping_add(report.number("sum")?);
         last = last.max(report.number("last")?);
         reach = reach.max(report.number("reach")?);
         if report.number("bad")? != 0 && complete_in_order {
@@ -155,6 +165,10 @@ fn outcome(
     }
     if delivered == 0 {
         return Err(BenchError::Transport("no measured message arrived".into()));
+    }
+    if sum != sum_sent && complete_in_order {
+        complete_in_order = false;
+        detail = format!("byte sum {sum}, expected {sum_sent}");
     }
     Ok(Outcome {
         deliveries_per_s: delivered as f64 / seconds_between(first_send, last),
@@ -176,7 +190,7 @@ fn wide_workload(
     (listeners, count): (u64, u64),
 ) {
     let section = g_section(listeners);
-    for &system in systems {
+    for system in ctx.in_run_order(systems) {
         let label = system.label();
         let what = format!("{section} / {label}");
         let Some(o) = measure(ctx, results, &what, |ctx| {
@@ -195,7 +209,9 @@ fn wide_workload(
             o.sender_peak_mib
         );
         results.check(
-            &format!("{section} / {label}: every listener got every message once, in order"),
+            &format!(
+                "{section} / {label}: every listener got every message once, in order, byte sum"
+            ),
             o.complete_in_order,
             || format!("{} of {}; {}", o.delivered, o.expected, o.detail),
         );
