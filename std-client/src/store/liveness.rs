@@ -14,7 +14,6 @@
 
 use std::time::Duration;
 
-use super::keys::Layout;
 use super::scan::scan_keys;
 use super::{Store, StoreError};
 use crate::stats::Stats;
@@ -528,11 +527,5 @@ mod tests {
                 ..Stats::default()
             }
         );
-    }
-
-    #[test]
-    fn the_stats_key_sits_beside_seen_in_both_layouts() {
-        assert_eq!(Layout::Standalone.client_stats("a"), "lnr_client:a:stats");
-        assert_eq!(Layout::Cluster.client_stats("a"), "lnr_client:{a}:stats");
     }
 }
