@@ -63,6 +63,45 @@ pub struct Client {
 
 impl Client {
     /// Creates a client with the default `Config`; see [`Client::open`].
+    ///
+    /// The arguments: the client's unique name (one per process or role, stable across
+    /// restarts: it names the client's channels in Redis), its source topic (the topic it
+    /// listens on and sends from), the bind address of its listener (`host:port`, port 0
+    /// for any free port) and the Redis URL every peer of the deployment shares. Nothing is
+    /// bound or registered until [`Client::run`].
+    ///
+    /// `None` when a name is invalid, the topic is reserved, or Redis cannot be reached in
+    /// time; the reason goes to the log hook (stderr by default: `liner: cannot create
+    /// client '…': …`). [`Client::open`] returns it as an [`Error`] instead.
+    ///
+    /// ```
+    /// use liner_broker::Client;
+    /// # struct Redis(std::process::Child, String);
+    /// # impl Drop for Redis { fn drop(&mut self) { let _ = self.0.kill(); let _ = self.0.wait(); } }
+    /// # fn private_redis() -> Redis {
+    /// #     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    /// #     let child = std::process::Command::new("redis-server")
+    /// #         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+    /// #         .stdout(std::process::Stdio::null()).spawn().expect("redis-server must be on PATH");
+    /// #     let redis = Redis(child, format!("redis://127.0.0.1:{port}/"));
+    /// #     for _ in 0..500 {
+    /// #         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() { break }
+    /// #         std::thread::sleep(std::time::Duration::from_millis(10));
+    /// #     }
+    /// #     redis
+    /// # }
+    /// # let redis = private_redis();
+    /// # let url = redis.1.as_str();
+    /// // url: "redis://127.0.0.1:6379/", say.
+    /// let client = Client::new_redis("sensor-7", "sensor-7.out", "127.0.0.1:0", url)
+    ///     .expect("cannot create the client (the log line says why)");
+    /// assert_eq!(client.unique_name(), "sensor-7");
+    /// assert!(!client.is_running()); // nothing bound or registered yet
+    ///
+    /// // `lnr_` topics are reserved; ':' would make Redis key names ambiguous.
+    /// assert!(Client::new_redis("sensor-8", "lnr_events", "127.0.0.1:0", url).is_none());
+    /// assert!(Client::new_redis("a:b", "sensor-8.out", "127.0.0.1:0", url).is_none());
+    /// ```
     pub fn new_redis(
         unique_name: &str,
         topic: &str,

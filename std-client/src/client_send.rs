@@ -12,9 +12,17 @@ use crate::registry::Registry;
 use crate::status::StatusKind;
 
 impl Client {
-    /// Sends `payload` to one listener of `topic` (round-robin over its addresses).
-    /// `Ok` means accepted: in the peer's window, or parked in Redis when the peer is away
-    /// (at-least-once), or dropped and counted (best-effort to an unreachable peer).
+    /// Sends `payload` to one listener of `topic` (round-robin; listeners known to be dead
+    /// are skipped while a live one remains). `Ok` means accepted, not delivered: the frame
+    /// is in the peer's transmit window — written at once when connected, waiting there
+    /// while the connection to a newly found or returning listener is set up — or, when the
+    /// peer is known to be unreachable, parked in Redis (at-least-once) or dropped and
+    /// counted (best-effort).
+    ///
+    /// The first send to a topic reads its catalog rows; with none, an at-least-once send
+    /// goes to the listeners this sender remembers for the topic (to park for them), else
+    /// it fails with [`Error::NoAddr`]. [`Client::send_to`] is the `bool` form, with an
+    /// example.
     pub fn try_send_to(
         &self,
         topic: &str,
@@ -30,7 +38,8 @@ impl Client {
         Ok(())
     }
 
-    /// Sends `payload` to every listener registered under `topic`.
+    /// Sends `payload` to every listener registered under `topic`, each as with
+    /// [`Client::try_send_to`]; the first error is returned after every listener was tried.
     pub fn try_send_all(
         &self,
         topic: &str,

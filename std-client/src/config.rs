@@ -1,8 +1,8 @@
 //! Client configuration: capacities and timeouts, fixed when a client is created.
 //!
 //! RAM of a running client is dominated by the buffers sized here (see docs/using-redis.md,
-//! "Memory"): per outbound peer one transmit window (`window_bytes`) plus, only while a Redis
-//! backlog drains, a second one; per inbound connection one receive buffer
+//! "Memory"): per outbound peer one transmit window (`window_bytes`) plus, once it has
+//! drained a Redis backlog, a second one (kept); per inbound connection one receive buffer
 //! (`recv_buffer_bytes`).
 
 use std::time::Duration;
@@ -11,6 +11,52 @@ use crate::secret::Secret;
 use crate::store::ParkDurability;
 
 /// Capacities and timeouts of one client. Start from `Config::default()` and override fields.
+///
+/// [`Client::open`](crate::Client::open) takes one and checks it with [`Config::validate`];
+/// [`Client::new_redis`](crate::Client::new_redis) uses the defaults. RAM per peer is mostly
+/// `window_bytes` (per listener sent to) and `recv_buffer_bytes` (per sender connected):
+/// shrink those first on a small board.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use liner_broker::{Client, Config, Error};
+/// # struct Redis(std::process::Child, String);
+/// # impl Drop for Redis { fn drop(&mut self) { let _ = self.0.kill(); let _ = self.0.wait(); } }
+/// # fn private_redis() -> Redis {
+/// #     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// #     let child = std::process::Command::new("redis-server")
+/// #         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+/// #         .stdout(std::process::Stdio::null()).spawn().expect("redis-server must be on PATH");
+/// #     let redis = Redis(child, format!("redis://127.0.0.1:{port}/"));
+/// #     for _ in 0..500 {
+/// #         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() { break }
+/// #         std::thread::sleep(Duration::from_millis(10));
+/// #     }
+/// #     redis
+/// # }
+/// # let redis = private_redis();
+/// # let url = redis.1.as_str();
+/// let small = Config {
+///     window_bytes: 64 << 10,
+///     recv_buffer_bytes: 16 << 10,
+///     max_message_size: 1 << 20,
+///     max_peers: 16,
+///     send_timeout: Duration::from_millis(500),
+///     ..Config::default()
+/// };
+/// assert_eq!(small.validate(), Ok(()));
+/// let client = Client::open("board-3", "board-3.out", "127.0.0.1:0", url, small)?;
+/// assert_eq!(client.config().max_peers, 16);
+///
+/// // Inconsistent values are refused before anything is opened, naming the field.
+/// let deaf = Config { ping_interval: Duration::from_secs(10), ..Config::default() };
+/// match Client::open("board-4", "board-4.out", "127.0.0.1:0", url, deaf) {
+///     Err(Error::InvalidArg(why)) => assert!(why.contains("ping_interval"), "{why}"),
+///     other => panic!("expected InvalidArg, got {:?}", other.map(|_| ())),
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Bytes of the transmit window per outbound peer: encoded frames waiting to be written

@@ -258,7 +258,7 @@ impl Store {
     }
 
     /// [`Store::heartbeat`] that also publishes the client's counters
-    /// (`lnr_client:{unique}:stats`, see [`encode_stats`]) in the script that writes its
+    /// (`lnr_client:{unique}:stats`, see `encode_stats`) in the script that writes its
     /// `seen` time.
     pub fn heartbeat_with_stats(
         &mut self,
