@@ -96,7 +96,9 @@ pub fn send(cli: &Cli, args: &SendArgs) -> Outcome {
     }
     for (listener, count) in &report.parked {
         println!(
-            "parked in Redis for {listener} (away): {count} message(s), delivered when it comes back"
+            "parked in Redis for {listener} (away): {count} message(s); a parked message is \
+             delivered by its sender, so run a sender named {name} again (liner send --name \
+             {name} ...) once {listener} is back"
         );
     }
     Ok(())
