@@ -188,6 +188,25 @@ fn compaction_reuses_room_freed_at_the_front() {
 }
 
 #[test]
+fn only_a_best_effort_frame_compacts_for_a_little_room_at_the_front() {
+    let one = frame(1, ALO, b"payload").len();
+    let mut window = window_with(8 * one, &(1..=8).map(|seq| (seq, ALO)).collect::<Vec<_>>());
+    window.mark_written(one);
+    assert_eq!(window.ack(1), 1);
+    // One frame free at the front, an eighth of the window: an at-least-once frame waits.
+    assert_eq!(
+        window.push_data(9, 7, ALO, b"payload"),
+        Err(WindowError::Full {
+            needed: one,
+            free: one
+        })
+    );
+    // A best-effort frame would be dropped instead, so it takes the room now.
+    window.push_data(9, 7, BE, b"payload").unwrap();
+    assert_eq!(window.used(), window.capacity());
+}
+
+#[test]
 fn a_pinned_window_appends_but_never_moves_unsent_bytes() {
     let one = frame(1, ALO, b"payload").len();
     let mut window = window_with(3 * one, &[(1, ALO), (2, ALO)]);

@@ -11,8 +11,9 @@ use crate::frame::{DecodeError, EncodeError};
 #[non_exhaustive]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WindowError {
-    /// Not enough free bytes now, even after compaction; acks (or writes, for best-effort
-    /// frames) will free some.
+    /// Not enough room now: too few free bytes, or (for an at-least-once frame) free bytes
+    /// only at the front, too few to be worth a compaction yet; acks (or writes, for
+    /// best-effort frames) will free more.
     Full {
         /// Size of the encoded frame.
         needed: usize,

@@ -20,9 +20,11 @@
 //! The buffer is linear rather than a ring so that the unsent bytes never wrap. The room
 //! freed at the front is reclaimed by compaction (one `copy_within` of the live bytes)
 //! when a push finds no room at the end, and for free whenever the window empties. A
-//! compaction waits until it reclaims at least a quarter of the window: a window that a
-//! slow reader keeps full would otherwise move nearly all of its bytes for every Ack that
-//! frees a few frames; this way it copies at most three bytes per byte it takes in.
+//! compaction for an at-least-once frame waits until it reclaims at least a quarter of the
+//! window (the push fails with `Full` until then, and the caller waits for room): a window
+//! that a slow reader keeps full would otherwise move nearly all of its bytes for every Ack
+//! that frees a few frames; this way it copies at most three bytes per byte it takes in. A
+//! best-effort frame cannot wait (`Full` drops it), so it compacts whenever that makes room.
 //!
 //! # Pinning
 //!
@@ -45,7 +47,8 @@ use core::fmt;
 use super::error::WindowError;
 use super::stored::{StoredFrame, StoredFrames, parse_data};
 use crate::frame::{
-    DecodeError, Frame, LEN_PREFIX, MAX_DATA_HEADER_LEN, encode_data_header, parse_frame,
+    DecodeError, FLAG_AT_LEAST_ONCE, Frame, LEN_PREFIX, MAX_DATA_HEADER_LEN, encode_data_header,
+    parse_frame,
 };
 
 /// A compaction must reclaim at least `capacity / COMPACT_GAIN_DIVISOR` bytes (module docs).
@@ -136,7 +139,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             .map_err(WindowError::Encode)?;
         let head = head.get(..head_len).unwrap_or_default();
         let needed = head_len.saturating_add(payload.len());
-        let (head_dst, payload_dst) = self.reserve(needed)?.split_at_mut(head.len());
+        let may_defer = flags & FLAG_AT_LEAST_ONCE != 0;
+        let (head_dst, payload_dst) = self.reserve(needed, may_defer)?.split_at_mut(head.len());
         head_dst.copy_from_slice(head);
         payload_dst.copy_from_slice(payload);
         self.commit(seq, needed);
@@ -146,8 +150,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     /// Appends `frame`, one already encoded Data frame (e.g. from the store's backlog),
     /// after checking it is exactly one valid Data frame. Returns its seq.
     pub fn push_encoded(&mut self, frame: &[u8]) -> Result<u64, WindowError> {
-        let seq = match parse_frame(frame).map_err(WindowError::Malformed)? {
-            Some((Frame::Data(data), used)) if used == frame.len() => data.seq,
+        let (seq, flags) = match parse_frame(frame).map_err(WindowError::Malformed)? {
+            Some((Frame::Data(data), used)) if used == frame.len() => (data.seq, data.flags),
             Some((Frame::Data(_), _)) => {
                 return Err(WindowError::Malformed(DecodeError::Malformed));
             }
@@ -155,7 +159,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             None => return Err(WindowError::Malformed(DecodeError::Truncated)),
         };
         self.check_seq(seq)?;
-        self.reserve(frame.len())?.copy_from_slice(frame);
+        let may_defer = flags & FLAG_AT_LEAST_ONCE != 0;
+        self.reserve(frame.len(), may_defer)?.copy_from_slice(frame);
         self.commit(seq, frame.len());
         Ok(seq)
     }
@@ -295,8 +300,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         }
     }
 
-    /// Returns `needed` writable bytes at the tail, compacting first if that makes room.
-    fn reserve(&mut self, needed: usize) -> Result<&mut [u8], WindowError> {
+    /// Returns `needed` writable bytes at the tail, compacting first if that makes room
+    /// (`may_defer`: only if it reclaims enough, see the module docs).
+    fn reserve(&mut self, needed: usize, may_defer: bool) -> Result<&mut [u8], WindowError> {
         let capacity = self.capacity();
         if needed > capacity {
             return Err(WindowError::TooLarge { needed, capacity });
@@ -306,7 +312,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             return Err(WindowError::Full { needed, free });
         }
         if needed > capacity.saturating_sub(self.tail) {
-            if self.head < capacity / COMPACT_GAIN_DIVISOR {
+            if may_defer && self.head < capacity / COMPACT_GAIN_DIVISOR {
                 return Err(WindowError::Full { needed, free });
             }
             if self.pinned {
