@@ -416,7 +416,7 @@ pub struct NamePresence {
 
 impl Store {
     /// Every topic with a catalog (`lnr_topic:*:addr`), sorted. One `SCAN` (on every
-    /// master of a cluster): for operators, not for a hot path.
+    /// master of a cluster): for operators and the retention sweep, not for a hot path.
     pub fn catalog_topics(&mut self) -> Result<Vec<String>, StoreError> {
         let keys = self.keys;
         let found = self

@@ -134,16 +134,10 @@ impl Store {
                 report.client_keys += self.remove_if_gone(client, Some(&key), ms)?;
             }
         }
-        for key in self
-            .link
-            .idempotent(|con| scan_keys(con, "lnr_topic:*:addr"))?
-        {
-            let Some(topic) = self.keys.catalog_topic(&key) else {
-                continue;
-            };
-            let live = self.topic_liveness(topic)?;
+        for topic in self.catalog_topics()? {
+            let live = self.topic_liveness(&topic)?;
             for row in live.rows.iter().filter(|r| !r.is_live(live.now_ms)) {
-                if self.reap(topic, &row.addr, &row.unique_name)? {
+                if self.reap(&topic, &row.addr, &row.unique_name)? {
                     report.dead_rows += 1;
                 }
             }
