@@ -19,6 +19,7 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../src/lib.rs"]
 mod capi;
+mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -28,6 +29,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use liner_tests::{RedisServer, unique_prefix};
+use support::{cstr, new_client};
 
 /// Counts allocations on message-path threads, and on all threads separately.
 struct CountingAlloc;
@@ -133,20 +135,6 @@ unsafe extern "C" fn on_message(
     let payload = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size) };
     assert_eq!(payload, PAYLOAD);
     inbox.received.fetch_add(1, Ordering::Relaxed);
-}
-
-fn cstr(text: &str) -> CString {
-    CString::new(text).expect("no NUL in test strings")
-}
-
-fn new_client(name: &str, topic: &str, url: &CString) -> capi::lnr_hClient {
-    let (name, topic, bind) = (cstr(name), cstr(topic), cstr("127.0.0.1:0"));
-    // SAFETY: valid C strings for the call.
-    let h = unsafe {
-        capi::lnr_new_client_redis(name.as_ptr(), topic.as_ptr(), bind.as_ptr(), url.as_ptr())
-    };
-    assert!(!h.is_null(), "creating {name:?}");
-    h
 }
 
 fn last_error(h: capi::lnr_hClient) -> String {

@@ -9,10 +9,11 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../src/lib.rs"]
 mod capi;
+mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{c_char, c_void};
 use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use capi::lnr_stats_t;
 use liner_tests::{RedisServer, unique_prefix};
+use support::{cstr, new_client};
 
 /// Counts allocations made by threads that set `COUNTING`.
 struct CountingAlloc;
@@ -78,20 +80,6 @@ unsafe extern "C" fn on_message(
     _user_data: *mut c_void,
 ) {
     RECEIVED.fetch_add(1, Ordering::Relaxed);
-}
-
-fn cstr(text: &str) -> CString {
-    CString::new(text).expect("no NUL in test strings")
-}
-
-fn new_client(name: &str, topic: &str, url: &CString) -> capi::lnr_hClient {
-    let (name, topic, bind) = (cstr(name), cstr(topic), cstr("127.0.0.1:0"));
-    // SAFETY: valid C strings for the call.
-    let h = unsafe {
-        capi::lnr_new_client_redis(name.as_ptr(), topic.as_ptr(), bind.as_ptr(), url.as_ptr())
-    };
-    assert!(!h.is_null(), "creating {name:?}");
-    h
 }
 
 fn stats_of(h: capi::lnr_hClient) -> lnr_stats_t {
