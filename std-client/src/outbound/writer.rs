@@ -1,13 +1,16 @@
 //! The outgoing byte stream of one connection: small control frames (Hello, Ping, Pong,
 //! Bye) queued here, then the peer's drain window, then its main window, written with as
-//! few syscalls as possible.
+//! few syscalls as possible: each source's unsent bytes in one `write`.
 //!
 //! The peer lock is not held across the write syscall (on loopback a `write` also runs the
 //! receiver's TCP processing, tens of microseconds that callers of `send_to` would wait
 //! for), and the bytes are not copied out first: each round takes, under the lock, where
 //! the next bytes of all three sources are, pins the drain and main windows that hold them
-//! (see `TxWindow::pin`: their unsent bytes stay put), hands the three regions to one
-//! vectored `write` without the lock, then unpins and marks what went under the lock again.
+//! (see `TxWindow::pin`: their unsent bytes stay put), writes the first non-empty region
+//! without the lock, then unpins and marks what went under the lock again. (One `write`
+//! per source rather than one vectored write for all: `writev` cannot suppress SIGPIPE,
+//! which would kill a C host whose peer closed, while `write` on a socket is a `send` with
+//! `MSG_NOSIGNAL`. Control frames and drain bytes rarely wait beside window bytes.)
 //! Meanwhile other threads only append to the windows (a push that would have to compact
 //! waits for the unpin instead), so the unsent bytes still start with exactly what was
 //! handed to the write; every step that drops, rewinds or replaces frames runs on the
@@ -23,7 +26,7 @@
 //! only then picks the next source. Finding the frame boundary after a short write walks
 //! the length prefixes of the frames just written (no per-frame bookkeeping elsewhere).
 
-use std::io::{self, IoSlice, Write};
+use std::io::{self, Write};
 
 use liner_core::ack::TxWindow;
 use liner_core::frame::{Frame, LEN_PREFIX, MAX_HEADER_LEN, encode};
@@ -169,7 +172,7 @@ impl Writer {
         Ok(regions.iter().any(|r| r.len > 0).then_some(regions))
     }
 
-    /// One vectored `write` of the regions (without the peer lock).
+    /// One `write` of the first non-empty region (without the peer lock).
     fn write_regions<W: Write>(
         &self,
         w: &mut W,
@@ -183,7 +186,8 @@ impl Writer {
         // bytes — other threads only append after them, and every step that would rewind,
         // clear or replace a window runs on this thread (module docs, `TxWindow::pin`).
         let slices = unsafe { [ctl.bytes(), drain.bytes(), window.bytes()] };
-        write_some(w, &slices.map(IoSlice::new))
+        let first = slices.into_iter().find(|bytes| !bytes.is_empty());
+        write_some(w, first.unwrap_or_default())
     }
 
     /// Marks the first `n` bytes of the regions (of `lens` bytes each) written, source by
@@ -272,10 +276,10 @@ fn set_pinned(st: &mut PeerState, regions: [Region; 3], pinned: bool) {
     }
 }
 
-/// One vectored `write`: `Some(bytes written)`, or `None` when the socket would block.
-fn write_some<W: Write>(w: &mut W, slices: &[IoSlice<'_>]) -> io::Result<Option<usize>> {
+/// One `write`: `Some(bytes written)`, or `None` when the socket would block.
+fn write_some<W: Write>(w: &mut W, bytes: &[u8]) -> io::Result<Option<usize>> {
     loop {
-        return match w.write_vectored(slices) {
+        return match w.write(bytes) {
             Ok(0) => Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => Ok(Some(n)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
