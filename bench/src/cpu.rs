@@ -1,14 +1,23 @@
-//! CPU time spent by processes: this process's own (`getrusage`, microsecond resolution),
-//! read by role processes around their measured part, and another process's by PID
+//! CPU time spent by processes: this process's own and the calling thread's (`getrusage`,
+//! microsecond resolution), read by role processes around their measured part, and another process's by PID
 //! (`/proc/<pid>/stat` utime + stime, clock-tick resolution), read by the driver for the
 //! servers it started (redis-server, nats-server).
 
 /// User + system CPU time this process (all its threads) has used so far, in µs.
 pub fn own_cpu_us() -> u64 {
-    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_SELF always exists.
+    rusage_us(libc::RUSAGE_SELF)
+}
+
+/// User + system CPU time the calling thread has used so far, in µs.
+pub fn thread_cpu_us() -> u64 {
+    rusage_us(libc::RUSAGE_THREAD)
+}
+
+fn rusage_us(who: libc::c_int) -> u64 {
+    // SAFETY: `usage` is a valid, writable rusage; both `who` values used here exist.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    assert_eq!(rc, 0, "getrusage(RUSAGE_SELF) failed");
+    let rc = unsafe { libc::getrusage(who, &mut usage) };
+    assert_eq!(rc, 0, "getrusage({who}) failed");
     let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     micros(usage.ru_utime) + micros(usage.ru_stime)
 }
@@ -52,6 +61,7 @@ mod tests {
             x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
         }
         assert!(own_cpu_us() > before, "{x}");
+        assert!(thread_cpu_us() > 0);
         let own = process_cpu_s(std::process::id()).expect("own /proc entry");
         assert!(own >= 0.0);
     }

@@ -1,9 +1,10 @@
 //! Delivery bookkeeping on both ends of a channel.
 //!
 //! Sender side: [`TxWindow`] keeps encoded frames in caller storage until they are
-//! written (best-effort) or acknowledged (at-least-once), exposes the unsent bytes as one
-//! slice and rewinds after a reconnect; [`SeqCounter`] and [`resume_next_seq`] number the
-//! frames and apply the resume rule. Receiver side: [`RxCursor`] drops duplicates, says
+//! written (best-effort) or acknowledged (at-least-once), exposes the unsent bytes as
+//! slices of many frames (one, or two where its ring wraps) and rewinds after a
+//! reconnect; [`SeqCounter`] and [`resume_next_seq`] number the frames and apply the
+//! resume rule. Receiver side: [`RxCursor`] drops duplicates, says
 //! when a cumulative Ack is due and gives the resume value for `Welcome`.
 //!
 //! # Using the sender side
@@ -14,7 +15,7 @@
 //! 2. On `Welcome { cursor }` after a reconnect: `window.rewind()` and
 //!    `window.ack(cursor)` (either order).
 //! 3. Write `window.unsent()` (one slice, many frames) and call `window.mark_written(n)`
-//!    with what the socket took; on `Ack(s)` call `window.ack(s)`.
+//!    with what the socket took, until it is empty; on `Ack(s)` call `window.ack(s)`.
 //! 4. Peer gone: store `window.unacked()` in order, count `window.unwritten_best_effort()`
 //!    as dropped, then `window.clear()`.
 //! 5. Backlog drain: `push_encoded` each stored frame in order, then new frames. The

@@ -12,6 +12,7 @@
 //! on a slice ([`parse_frame`]) or incrementally on a stream ([`Decoder`]). Nothing here
 //! allocates and decoded frames borrow the input.
 
+mod data_head;
 mod decoder;
 mod encode;
 mod error;
@@ -19,6 +20,7 @@ mod parse;
 mod types;
 mod wire;
 
+pub use data_head::DataHead;
 pub use decoder::Decoder;
 pub use encode::{encode, encode_data_header, encoded_len, write_frame};
 pub use error::{DecodeError, EncodeError, WriteError};

@@ -174,60 +174,101 @@ fn full_and_too_large_leave_the_window_unchanged() {
 }
 
 #[test]
-fn compaction_reuses_room_freed_at_the_front() {
+fn a_frame_wraps_into_room_freed_at_the_front_without_moving_any_byte() {
     let one = frame(1, ALO, b"payload").len();
     let mut window = window_with(3 * one, &[(1, ALO), (2, ALO), (3, ALO)]);
     window.mark_written(one + 1);
     assert_eq!(window.ack(1), 1);
+    let unsent_at = window.unsent().as_ptr();
     window.push_data(4, 7, ALO, b"payload").unwrap();
-    let mut expected = frame(2, ALO, b"payload").split_off(1);
-    expected.extend(bytes(&[(3, ALO), (4, ALO)]));
-    assert_eq!(window.unsent(), expected);
+    assert_eq!(window.unsent().as_ptr(), unsent_at, "nothing moved");
+    // The unsent bytes come in two pieces: up to the end of the storage, then from its
+    // start.
+    let mut first_piece = frame(2, ALO, b"payload").split_off(1);
+    first_piece.extend(bytes(&[(3, ALO)]));
+    assert_eq!(window.unsent(), first_piece);
     assert_eq!(unacked_seqs(&window), [2, 3, 4]);
     assert_eq!(window.used(), window.capacity());
+    window.mark_written(first_piece.len());
+    assert_eq!(window.unsent(), bytes(&[(4, ALO)]));
+    // Acks free the end part; the window is linear again and takes frames at its end.
+    window.mark_written(one);
+    assert_eq!(window.ack(3), 2);
+    window.push_data(5, 7, ALO, b"payload").unwrap();
+    window.push_data(6, 7, ALO, b"payload").unwrap();
+    assert_eq!(window.unsent(), bytes(&[(5, ALO), (6, ALO)]));
+    assert_eq!(unacked_seqs(&window), [4, 5, 6]);
 }
 
 #[test]
-fn only_a_best_effort_frame_compacts_for_a_little_room_at_the_front() {
+fn a_rewind_puts_wrapped_frames_back_in_order() {
     let one = frame(1, ALO, b"payload").len();
-    let mut window = window_with(8 * one, &(1..=8).map(|seq| (seq, ALO)).collect::<Vec<_>>());
+    let mut window = window_with(3 * one, &[(1, ALO), (2, ALO), (3, BE)]);
     window.mark_written(one);
     assert_eq!(window.ack(1), 1);
-    // One frame free at the front, an eighth of the window: an at-least-once frame waits.
+    window.push_data(4, 7, ALO, b"payload").unwrap();
+    window.mark_written(2 * one);
+    window.rewind();
+    // The written best-effort frame 3 is dropped; 2 and the wrapped 4 are resent in order.
+    assert_eq!(window.unsent(), bytes(&[(2, ALO), (4, ALO)]));
+    assert_eq!(unacked_seqs(&window), [2, 4]);
+}
+
+/// A window with room at neither end for another big frame, though enough in total: a
+/// small frame 1 was freed at the front, the end is a little shorter than a big frame.
+fn fragmented_window() -> (TxWindow<Vec<u8>>, usize) {
+    let small = frame(1, ALO, b"x").len();
+    let big = frame(2, ALO, b"payload").len();
+    let mut window = TxWindow::new(vec![0; small + 3 * big + (big - small)]);
+    window.push_data(1, 7, ALO, b"x").unwrap();
+    for seq in 2..=4 {
+        window.push_data(seq, 7, ALO, b"payload").unwrap();
+    }
+    window.mark_written(small);
+    assert_eq!(window.ack(1), 1);
+    (window, big)
+}
+
+#[test]
+fn only_a_best_effort_frame_moves_the_kept_frames_to_make_room() {
+    let (mut window, big) = fragmented_window();
+    // An at-least-once frame waits for room at either end.
     assert_eq!(
-        window.push_data(9, 7, ALO, b"payload"),
+        window.push_data(5, 7, ALO, b"payload"),
         Err(WindowError::Full {
-            needed: one,
-            free: one
+            needed: big,
+            free: big
         })
     );
     // A best-effort frame would be dropped instead, so it takes the room now.
-    window.push_data(9, 7, BE, b"payload").unwrap();
+    window.push_data(5, 7, BE, b"payload").unwrap();
     assert_eq!(window.used(), window.capacity());
+    assert_eq!(
+        window.unsent(),
+        bytes(&[(2, ALO), (3, ALO), (4, ALO), (5, BE)])
+    );
 }
 
 #[test]
-fn a_pinned_window_appends_but_never_moves_unsent_bytes() {
-    let one = frame(1, ALO, b"payload").len();
-    let mut window = window_with(3 * one, &[(1, ALO), (2, ALO)]);
-    window.mark_written(one);
-    assert_eq!(window.ack(1), 1);
+fn a_pinned_window_appends_and_wraps_but_never_moves_unsent_bytes() {
+    let (mut window, _) = fragmented_window();
     window.pin();
     let unsent_at = window.unsent().as_ptr();
-    window.push_data(3, 7, ALO, b"payload").unwrap();
     assert_eq!(
-        window.push_data(4, 7, ALO, b"payload"),
+        window.push_data(5, 7, BE, b"payload"),
         Err(WindowError::Pinned)
     );
+    window.mark_written(frame(2, ALO, b"payload").len());
+    assert_eq!(window.ack(2), 1);
+    window.push_data(5, 7, ALO, b"payload").unwrap();
     assert_eq!(
         window.unsent().as_ptr(),
-        unsent_at,
+        unsent_at.wrapping_add(frame(2, ALO, b"payload").len()),
         "the unsent bytes stayed put"
     );
-    assert_eq!(window.unsent(), bytes(&[(2, ALO), (3, ALO)]));
+    assert_eq!(window.unsent(), bytes(&[(3, ALO), (4, ALO)]));
     window.unpin();
-    window.push_data(4, 7, ALO, b"payload").unwrap();
-    assert_eq!(window.unsent(), bytes(&[(2, ALO), (3, ALO), (4, ALO)]));
+    assert_eq!(unacked_seqs(&window), [3, 4, 5]);
 }
 
 #[test]

@@ -91,16 +91,23 @@ struct Stored {
     at_least_once: bool,
     bytes: Vec<u8>,
     written: usize,
+    /// Where in the storage it lies.
+    at: usize,
+}
+
+impl Stored {
+    fn end(&self) -> usize {
+        self.at + self.bytes.len()
+    }
 }
 
 /// The window's documented behaviour, spelt out on a `Vec` of frames.
 #[derive(Debug, Default)]
 struct Model {
     capacity: usize,
+    /// Kept frames in order, each where it lies in the storage (a ring that never splits
+    /// a frame: after the wrap, frames continue at the start of the storage).
     frames: Vec<Stored>,
-    /// Bytes freed before the first kept frame and not reclaimed yet (the storage is
-    /// linear: they come back when the window empties, is rewound, or compacts).
-    front: usize,
     last: u64,
     acked: u64,
     /// Ledger: at-least-once frames pushed and not yet covered by an ack or a clear.
@@ -112,11 +119,43 @@ impl Model {
         self.frames.iter().map(|f| f.bytes.len()).sum()
     }
 
+    /// The unsent bytes up to the wrap, if they cross it (what the window hands a writer).
     fn unsent(&self) -> Vec<u8> {
-        self.frames
-            .iter()
-            .flat_map(|f| f.bytes[f.written..].iter().copied())
-            .collect()
+        let mut out = Vec::new();
+        let mut next_at = None;
+        for f in self.frames.iter().filter(|f| f.written < f.bytes.len()) {
+            if next_at.is_some_and(|at| at != f.at) {
+                break;
+            }
+            out.extend_from_slice(&f.bytes[f.written..]);
+            next_at = Some(f.end());
+        }
+        out
+    }
+
+    /// Where a frame of `needed` bytes goes without moving any: after the last frame, or
+    /// at the start of the storage when the end is too short and the front has room.
+    fn place(&self, needed: usize) -> Option<usize> {
+        let (Some(first), Some(last)) = (self.frames.first(), self.frames.last()) else {
+            return Some(0);
+        };
+        let wrapped = self.frames.iter().any(|f| f.at < first.at);
+        if wrapped {
+            (last.end() + needed <= first.at).then_some(last.end())
+        } else if last.end() + needed <= self.capacity {
+            Some(last.end())
+        } else {
+            (needed <= first.at).then_some(0)
+        }
+    }
+
+    /// Kept frames back to back from the start of the storage, in order.
+    fn linearize(&mut self) {
+        let mut at = 0;
+        for f in &mut self.frames {
+            f.at = at;
+            at += f.bytes.len();
+        }
     }
 
     fn push(&mut self, seq: u64, at_least_once: bool, bytes: Vec<u8>) -> Result<(), WindowError> {
@@ -134,14 +173,16 @@ impl Model {
         if needed > free {
             return Err(WindowError::Full { needed, free });
         }
-        if needed > capacity - self.front - self.used() {
-            // Compaction for an at-least-once frame only once it reclaims a quarter of the
-            // window; a best-effort frame compacts whenever that makes room.
-            if at_least_once && self.front < capacity / 4 {
-                return Err(WindowError::Full { needed, free });
+        // Nothing moves for an at-least-once frame (it waits for room at either end); a
+        // best-effort one, which `Full` would drop, moves the kept frames if that helps.
+        let at = match self.place(needed) {
+            Some(at) => at,
+            None if at_least_once => return Err(WindowError::Full { needed, free }),
+            None => {
+                self.linearize();
+                self.used()
             }
-            self.front = 0;
-        }
+        };
         if at_least_once {
             self.owed.push((seq, bytes.clone()));
         }
@@ -150,6 +191,7 @@ impl Model {
             at_least_once,
             bytes,
             written: 0,
+            at,
         });
         self.last = seq;
         Ok(())
@@ -186,7 +228,7 @@ impl Model {
         for f in &mut self.frames {
             f.written = 0;
         }
-        self.front = 0;
+        self.linearize();
     }
 
     fn clear(&mut self) {
@@ -196,8 +238,8 @@ impl Model {
         };
     }
 
-    /// Linear storage only reclaims from the front: written frames that are best-effort
-    /// or acked, and acked frames not started.
+    /// Frames are freed from the front only: written frames that are best-effort or acked,
+    /// and acked frames not started.
     fn free_front(&mut self) {
         while let Some(f) = self.frames.first() {
             let acked = f.seq <= self.acked;
@@ -206,10 +248,7 @@ impl Model {
             if !(done || skippable) {
                 break;
             }
-            self.front += self.frames.remove(0).bytes.len();
-        }
-        if self.frames.is_empty() {
-            self.front = 0;
+            self.frames.remove(0);
         }
     }
 }

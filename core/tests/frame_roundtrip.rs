@@ -1,5 +1,6 @@
 //! Property: every valid frame encodes to bytes that decode back to the same frame, by
-//! every encoder (`encode`, `encode_data_header` + payload, `write_frame`).
+//! every encoder (`encode`, `encode_data_header` + payload, `write_frame`, one `DataHead`
+//! for many seqs).
 
 // Each test crate uses part of the shared support module.
 #[allow(dead_code)]
@@ -7,7 +8,7 @@ mod frame_support;
 
 use frame_support::{OwnedFrame, frame};
 use liner_core::frame::{
-    DecodeError, Frame, LEN_PREFIX, MAX_DATA_HEADER_LEN, MAX_HEADER_LEN, encode,
+    Data, DataHead, DecodeError, Frame, LEN_PREFIX, MAX_DATA_HEADER_LEN, MAX_HEADER_LEN, encode,
     encode_data_header, encoded_len, parse_body, parse_frame, write_frame,
 };
 use proptest::prelude::*;
@@ -61,6 +62,19 @@ proptest! {
             prop_assert_eq!(head + payload.len(), len);
             split[head..].copy_from_slice(payload);
             prop_assert_eq!(&split, &whole);
+
+            // One head for any seq (a fan-out encodes it once): each frame is encode's.
+            let shared = DataHead::new(*topic_key, *flags).unwrap();
+            for other in [0, 1, 127, 128, seq / 2, u64::MAX] {
+                let data = Data { seq: other, topic_key: *topic_key, flags: *flags, payload };
+                let mut want = vec![0u8; encoded_len(&Frame::Data(data))];
+                encode(&Frame::Data(data), &mut want).unwrap();
+                let mut got = vec![0u8; want.len()];
+                let n = shared.write(other, payload.len(), &mut got).unwrap();
+                prop_assert_eq!(n, shared.len(other));
+                got[n..].copy_from_slice(payload);
+                prop_assert_eq!(&got, &want);
+            }
         }
     }
 

@@ -4,6 +4,8 @@
 //! is validated once, when its routes are first loaded (`catalog::refresh_topic`): a topic
 //! with routes is a valid one, so the hot path does not scan the name again.
 
+use liner_core::frame::{DataHead, FLAG_AT_LEAST_ONCE};
+
 use crate::catalog::{refresh_topic, route_to_remembered};
 use crate::client::Client;
 use crate::error::Error;
@@ -32,7 +34,8 @@ impl Client {
         self.check_send(topic, payload)?;
         let (peer, key) =
             self.with_routes(topic, at_least_once, |registry| registry.pick(topic))?;
-        if self.enqueue(peer, topic, key, payload, at_least_once, true)? {
+        let head = data_head(key, at_least_once)?;
+        if self.enqueue(peer, topic, &head, payload, true)? {
             self.shared.wake_sender();
         }
         Ok(())
@@ -49,13 +52,15 @@ impl Client {
         self.check_send(topic, payload)?;
         let (peers, key) =
             self.with_routes(topic, at_least_once, |registry| registry.all(topic))?;
+        // Encoded once for all listeners: each window only adds its seq and the payload.
+        let head = data_head(key, at_least_once)?;
         let mut first_error = None;
         let mut wake = false;
         // One listener: the same latency path as send_to. Several: leave the writing to
         // the sender thread, which batches each peer's frames into few syscalls.
         let may_write_directly = peers.len() == 1;
         for (_, peer) in peers.iter() {
-            match self.enqueue(peer, topic, key, payload, at_least_once, may_write_directly) {
+            match self.enqueue(peer, topic, &head, payload, may_write_directly) {
                 Ok(woken) => wake |= woken,
                 Err(e) => {
                     first_error.get_or_insert(e);
@@ -115,15 +120,13 @@ impl Client {
         &self,
         peer: &OutPeer,
         topic: &str,
-        key: u64,
+        head: &DataHead,
         payload: &[u8],
-        at_least_once: bool,
         may_write_directly: bool,
     ) -> Result<bool, Error> {
         let shared = &self.shared;
         let timeout = shared.config.send_timeout;
-        let direct = may_write_directly;
-        match peer.enqueue(&shared.jobs, key, payload, at_least_once, timeout, direct) {
+        match peer.enqueue(&shared.jobs, head, payload, timeout, may_write_directly) {
             Ok(wake) => Ok(wake),
             Err(e @ Error::Busy(_)) => {
                 shared.report(StatusKind::SenderBusy, topic, &peer.name, &e.to_string());
@@ -132,4 +135,11 @@ impl Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The head of a message's frames to the topic of key `key`.
+fn data_head(key: u64, at_least_once: bool) -> Result<DataHead, Error> {
+    let flags = if at_least_once { FLAG_AT_LEAST_ONCE } else { 0 };
+    // Only unknown flag bits are refused, and these are known.
+    DataHead::new(key, flags).map_err(|e| Error::InvalidArg(e.to_string()))
 }

@@ -8,7 +8,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use liner_core::ack::{SeqCounter, TxWindow, WindowError};
-use liner_core::frame::{FLAG_AT_LEAST_ONCE, LEN_PREFIX, MAX_DATA_HEADER_LEN};
+use liner_core::frame::{DataHead, LEN_PREFIX, MAX_DATA_HEADER_LEN};
 
 use crate::error::Error;
 use crate::jobs::{Job, JobQueue};
@@ -174,7 +174,8 @@ impl OutPeer {
         }
     }
 
-    /// Queues one frame. Best-effort frames are dropped (and counted) when the peer is not
+    /// Queues one frame (`head`: its topic key and flags, encoded once per message).
+    /// Best-effort frames are dropped (and counted) when the peer is not
     /// connected or the window is full; at-least-once frames wait up to `timeout` for room.
     /// `may_write_directly`: an idle connection may get the frame from the caller's thread
     /// (see `outbound::direct`); a fan-out passes false, so its frames go out in the sender
@@ -183,13 +184,12 @@ impl OutPeer {
     pub fn enqueue(
         &self,
         jobs: &JobQueue,
-        topic_key: u64,
+        head: &DataHead,
         payload: &[u8],
-        at_least_once: bool,
         timeout: Duration,
         may_write_directly: bool,
     ) -> Result<bool, Error> {
-        let flags = if at_least_once { FLAG_AT_LEAST_ONCE } else { 0 };
+        let at_least_once = head.at_least_once();
         // The clock is read only when the frame has to wait (not on the hot path).
         let mut first_wait = None;
         let mut deadline = || *first_wait.get_or_insert_with(|| Instant::now() + timeout);
@@ -204,7 +204,7 @@ impl OutPeer {
             }
             let seq = st.seq.peek();
             let was_idle = st.window.unsent().is_empty();
-            match st.window.push_data(seq, topic_key, flags, payload) {
+            match st.window.push_with_head(seq, head, payload) {
                 Ok(()) => {
                     // Cannot fail: the counter was checked above under the same lock.
                     let _ = st.seq.allocate();

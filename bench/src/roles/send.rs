@@ -1,6 +1,8 @@
 //! The sending half every throughput role shares: warm up (one message per millisecond,
 //! flagged as warm-up, until the driver says `go`), send the measured messages as fast as
-//! the transport accepts them, report `sent` with the first and last send times, then stay
+//! the transport accepts them, report `sent` with the first and last send times and the
+//! CPU time of the sending thread over the sends (`caller_cpu_us`: what a send call costs
+//! the application, apart from background threads), then stay
 //! alive (liner sends from its window in the background) until `exit`, and report the
 //! allocations made and the CPU time this process used since `go` (`bye allocs= cpu_us=`).
 //!
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 use crate::alloc_count::allocations;
 use crate::clock::monotonic_ns;
-use crate::cpu::own_cpu_us;
+use crate::cpu::{own_cpu_us, thread_cpu_us};
 use crate::error::{BenchError, BenchResult};
 use crate::payload::{Payload, WARM_FLAG};
 use crate::report::Line;
@@ -35,6 +37,7 @@ pub fn run_sender(outlet: &mut dyn Outlet, args: &Args, cmds: &Commands) -> Benc
     let mut payload = Payload::new(args.number("size")? as usize);
     warm_up(outlet, &mut payload, cmds, "go")?;
     let cpu_at_go = own_cpu_us();
+    let caller_cpu_at_go = thread_cpu_us();
     let allocs_before = allocations();
     let first = monotonic_ns();
     for seq in 0..count {
@@ -44,6 +47,7 @@ pub fn run_sender(outlet: &mut dyn Outlet, args: &Args, cmds: &Commands) -> Benc
     Line::new("sent")
         .field("t0", first)
         .field("t1", monotonic_ns())
+        .field("caller_cpu_us", thread_cpu_us() - caller_cpu_at_go)
         .emit();
     cmds.wait_for("exit")?;
     Line::new("bye")

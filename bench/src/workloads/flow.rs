@@ -49,6 +49,10 @@ pub struct FlowOutcome {
     pub detail: String,
     /// CPU seconds of the sender process from `go` to `exit`.
     pub sender_cpu_s: f64,
+    /// CPU seconds of the sender's sending thread over its measured send calls.
+    pub caller_cpu_s: f64,
+    /// Measured send calls (messages sent, whatever the number of receivers).
+    pub sends: u64,
     /// CPU seconds of the receiver processes (together) from `go` to their last message.
     pub receiver_cpu_s: f64,
     /// CPU seconds of the broker's server from `go` until every receiver was done.
@@ -63,6 +67,11 @@ impl FlowOutcome {
     /// CPU seconds per million delivered messages.
     pub fn per_million(&self, cpu_s: f64) -> f64 {
         cpu_s * 1e6 / self.delivered as f64
+    }
+
+    /// CPU µs of the sending thread per send call.
+    pub fn caller_us_per_send(&self) -> f64 {
+        self.caller_cpu_s * 1e6 / self.sends as f64
     }
 
     pub fn loss_percent(&self) -> f64 {
@@ -144,6 +153,8 @@ pub fn run_flow(ctx: &Ctx, spec: FlowSpec) -> BenchResult<FlowOutcome> {
         recv_allocs: done[0].number("allocs")?,
         detail,
         sender_cpu_s: bye.number("cpu_us")? as f64 / 1e6,
+        caller_cpu_s: sent.number("caller_cpu_us")? as f64 / 1e6,
+        sends: spec.count,
         receiver_cpu_s: receiver_cpu_us as f64 / 1e6,
         server_cpu_s,
     })

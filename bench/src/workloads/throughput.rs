@@ -49,11 +49,12 @@ fn run_system(
         run_flow(ctx, spec)
     })?;
     eprintln!(
-        "[bench] {what}: {:.0} msg/s, {} of {} delivered; CPU s sender {:.3}, receivers {:.3}{}",
+        "[bench] {what}: {:.0} msg/s, {} of {} delivered; CPU s sender {:.3} (sending thread {:.3} µs/send), receivers {:.3}{}",
         outcome.messages_per_second(),
         outcome.delivered,
         outcome.expected,
         outcome.sender_cpu_s,
+        outcome.caller_us_per_send(),
         outcome.receiver_cpu_s,
         outcome
             .server_cpu_s
@@ -97,6 +98,10 @@ fn record_cpu(
     if let Some(server) = outcome.server_cpu_s {
         add("server CPU s/M msg", outcome.per_million(server));
     }
+    add(
+        "sending thread CPU µs/send call",
+        outcome.caller_us_per_send(),
+    );
     if per_message {
         let both = outcome.sender_cpu_s + outcome.receiver_cpu_s;
         add("CPU µs/msg, sender+receiver", outcome.per_million(both));

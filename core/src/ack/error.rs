@@ -11,17 +11,18 @@ use crate::frame::{DecodeError, EncodeError};
 #[non_exhaustive]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WindowError {
-    /// Not enough room now: too few free bytes, or (for an at-least-once frame) free bytes
-    /// only at the front, too few to be worth a compaction yet; acks (or writes, for
-    /// best-effort frames) will free more.
+    /// Not enough room now: too few free bytes, or (for an at-least-once frame, which
+    /// never moves the kept frames) free bytes split between both ends of the buffer with
+    /// neither part big enough; acks (or writes, for best-effort frames) will free more.
     Full {
         /// Size of the encoded frame.
         needed: usize,
         /// Free bytes in the window.
         free: usize,
     },
-    /// There is room, but only after a compaction, and the window is pinned (see
-    /// [`TxWindow::pin`](super::TxWindow::pin)): retry once it is unpinned.
+    /// There is room for a best-effort frame, but only after moving the kept frames to
+    /// the front, and the window is pinned (see [`TxWindow::pin`](super::TxWindow::pin)):
+    /// retry once it is unpinned.
     Pinned,
     /// The encoded frame is larger than the whole window: it can never fit.
     TooLarge {

@@ -3,35 +3,40 @@
 //!
 //! # Layout
 //!
-//! Frames are stored encoded, length prefix included, back to back in one linear buffer:
+//! Frames are stored encoded, length prefix included, back to back in one buffer used as
+//! a ring that never splits a frame. Positions are *logical*: they only grow while the
+//! window holds anything, and map to the buffer as follows.
 //!
 //! ```text
-//! 0        head           sent                tail        capacity
-//! | free   | written      | unsent            | free      |
+//! unwrapped:  0      head        sent          tail           capacity
+//!             | free | written   | unsent      | free         |
+//! wrapped:    0             tail-split   head          sent       split     capacity
+//!             | 2nd part    | free       | written     | unsent   | unused  |
 //! ```
 //!
-//! `[sent, tail)` is exactly the byte stream still to be written, so [`TxWindow::unsent`]
-//! is one slice and one `write` can carry many frames. `sent` may point into the middle of
-//! a frame after a short write. `[head, sent)` holds written frames that must be kept:
+//! A frame that no longer fits at the end of the buffer goes to its start when the front
+//! has room (the window *wraps*): `split` is then where the first part ends, and a logical
+//! position `p >= split` lives at `p - split` in the buffer. When the first part has been
+//! freed, positions are rebased and the window is unwrapped again. So no byte is ever
+//! moved to make room for a frame, whatever the acks free; the only exception is a
+//! best-effort frame (which `Full` would drop) in an unwrapped window with too little room
+//! at either end, which compacts the kept bytes to the front (one `copy_within`).
+//!
+//! `[sent, tail)` is exactly the byte stream still to be written. [`TxWindow::unsent`] is
+//! its first contiguous piece: all of it, or when it wraps, the part before the wrap (the
+//! rest follows once that is marked written). `sent` may point into the middle of a frame
+//! after a short write. `[head, sent)` holds written frames that must be kept:
 //! at-least-once frames waiting for their Ack, and best-effort frames written after such a
 //! frame (they count as freed — a rewind drops them — but their bytes are reclaimed only
 //! when the frame before them goes).
-//!
-//! The buffer is linear rather than a ring so that the unsent bytes never wrap. The room
-//! freed at the front is reclaimed by compaction (one `copy_within` of the live bytes)
-//! when a push finds no room at the end, and for free whenever the window empties. A
-//! compaction for an at-least-once frame waits until it reclaims at least a quarter of the
-//! window (the push fails with `Full` until then, and the caller waits for room): a window
-//! that a slow reader keeps full would otherwise move nearly all of its bytes for every Ack
-//! that frees a few frames; this way it copies at most three bytes per byte it takes in. A
-//! best-effort frame cannot wait (`Full` drops it), so it compacts whenever that makes room.
 //!
 //! # Pinning
 //!
 //! A writer may hand the unsent bytes to the OS without holding whatever guards the window
 //! (and without copying them first): [`TxWindow::pin`] promises that those bytes stay where
-//! they are until [`TxWindow::unpin`]. Meanwhile pushes still append at the tail, but a push
-//! that would have to compact fails with [`WindowError::Pinned`] instead of moving them.
+//! they are until [`TxWindow::unpin`]. Meanwhile pushes still append (at the end or, by
+//! wrapping, at the start), but a best-effort push that would have to compact fails with
+//! [`WindowError::Pinned`] instead of moving them.
 //!
 //! # Acks
 //!
@@ -46,24 +51,21 @@ use core::fmt;
 
 use super::error::WindowError;
 use super::stored::{StoredFrame, StoredFrames, parse_data};
-use crate::frame::{
-    DecodeError, FLAG_AT_LEAST_ONCE, Frame, LEN_PREFIX, MAX_DATA_HEADER_LEN, encode_data_header,
-    parse_frame,
-};
-
-/// A compaction must reclaim at least `capacity / COMPACT_GAIN_DIVISOR` bytes (module docs).
-const COMPACT_GAIN_DIVISOR: usize = 4;
+use crate::frame::{DataHead, DecodeError, FLAG_AT_LEAST_ONCE, Frame, LEN_PREFIX, parse_frame};
 
 /// Sender transmit window over caller storage (`[u8; N]`, `&mut [u8]`, `Vec<u8>` …).
 #[derive(Clone)]
 pub struct TxWindow<B> {
     buf: B,
-    /// Start of the oldest frame still kept.
+    /// Start of the oldest frame still kept (logical position, see the module docs).
     head: usize,
-    /// Start of the bytes not yet written.
+    /// Start of the bytes not yet written (logical).
     sent: usize,
-    /// End of the stored frames.
+    /// End of the stored frames (logical).
     tail: usize,
+    /// When wrapped: the end of the part at the end of the buffer, where logical positions
+    /// continue at the start of the buffer.
+    split: Option<usize>,
     /// Highest seq pushed since `new`/`clear`, 0 when none.
     last: u64,
     /// Highest cumulative Ack accepted, never above `last`.
@@ -83,6 +85,7 @@ impl<B: AsRef<[u8]>> fmt::Debug for TxWindow<B> {
             .field("head", &self.head)
             .field("sent", &self.sent)
             .field("tail", &self.tail)
+            .field("split", &self.split)
             .field("last", &self.last)
             .field("acked", &self.acked)
             .field("written", &self.written)
@@ -99,6 +102,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             head: 0,
             sent: 0,
             tail: 0,
+            split: None,
             last: 0,
             acked: 0,
             written: 0,
@@ -133,15 +137,30 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         flags: u8,
         payload: &[u8],
     ) -> Result<(), WindowError> {
+        let head = DataHead::new(topic_key, flags).map_err(WindowError::Encode)?;
+        self.push_with_head(seq, &head, payload)
+    }
+
+    /// [`TxWindow::push_data`] with the head encoded beforehand: one message sent to many
+    /// peers encodes its head once and each window only adds the seq.
+    pub fn push_with_head(
+        &mut self,
+        seq: u64,
+        head: &DataHead,
+        payload: &[u8],
+    ) -> Result<(), WindowError> {
         self.check_seq(seq)?;
-        let mut head = [0u8; LEN_PREFIX + MAX_DATA_HEADER_LEN];
-        let head_len = encode_data_header(seq, topic_key, flags, payload.len(), &mut head)
+        // Checked before room is taken, so that a refused frame leaves the window as it was.
+        let body_len = head
+            .body_len(seq, payload.len())
             .map_err(WindowError::Encode)?;
-        let head = head.get(..head_len).unwrap_or_default();
-        let needed = head_len.saturating_add(payload.len());
-        let may_defer = flags & FLAG_AT_LEAST_ONCE != 0;
-        let (head_dst, payload_dst) = self.reserve(needed, may_defer)?.split_at_mut(head.len());
-        head_dst.copy_from_slice(head);
+        let head_len = head.len(seq);
+        let needed = LEN_PREFIX + body_len as usize;
+        let (head_dst, payload_dst) = self
+            .reserve(needed, !head.at_least_once())?
+            .split_at_mut(head_len);
+        head.write(seq, payload.len(), head_dst)
+            .map_err(WindowError::Encode)?;
         payload_dst.copy_from_slice(payload);
         self.commit(seq, needed);
         Ok(())
@@ -159,19 +178,23 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             None => return Err(WindowError::Malformed(DecodeError::Truncated)),
         };
         self.check_seq(seq)?;
-        let may_defer = flags & FLAG_AT_LEAST_ONCE != 0;
-        self.reserve(frame.len(), may_defer)?.copy_from_slice(frame);
+        let may_compact = flags & FLAG_AT_LEAST_ONCE == 0;
+        self.reserve(frame.len(), may_compact)?
+            .copy_from_slice(frame);
         self.commit(seq, frame.len());
         Ok(seq)
     }
 
-    /// The bytes still to be written, frames back to back.
+    /// The next bytes to write, frames back to back: all of the unsent bytes, or when they
+    /// wrap around the end of the storage, those before the wrap (module docs). Empty only
+    /// when nothing is left to write.
     pub fn unsent(&self) -> &[u8] {
-        self.bytes(self.sent, self.tail)
+        self.bytes(self.sent, self.region_end(self.sent))
     }
 
-    /// Records that the first `n` bytes of [`TxWindow::unsent`] were written (clamped to
-    /// its length). Written best-effort frames are freed.
+    /// Records that the first `n` bytes still to be written were (clamped to what is left;
+    /// a writer passes at most the length of [`TxWindow::unsent`]). Written best-effort
+    /// frames are freed.
     pub fn mark_written(&mut self, n: usize) {
         self.sent = self.sent.saturating_add(n).min(self.tail);
         self.reclaim();
@@ -202,6 +225,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     /// after this.
     pub fn rewind(&mut self) {
         debug_assert!(!self.pinned, "a pinned window was rewound");
+        self.linearize();
         let mut kept = 0;
         let mut pos = self.head;
         while let Some(frame) = self.frame_at(pos) {
@@ -248,9 +272,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     /// unacked frames were spilled and the connection is gone.
     pub fn clear(&mut self) {
         debug_assert!(!self.pinned, "a pinned window was cleared");
-        self.head = 0;
-        self.sent = 0;
-        self.tail = 0;
+        self.reset();
         self.last = 0;
         self.acked = 0;
     }
@@ -300,9 +322,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         }
     }
 
-    /// Returns `needed` writable bytes at the tail, compacting first if that makes room
-    /// (`may_defer`: only if it reclaims enough, see the module docs).
-    fn reserve(&mut self, needed: usize, may_defer: bool) -> Result<&mut [u8], WindowError> {
+    /// Returns `needed` writable bytes for the next frame, without moving any byte if
+    /// there is room at either end of the buffer; else, only when `may_compact` (a
+    /// best-effort frame), after moving the kept frames to the front (module docs).
+    fn reserve(&mut self, needed: usize, may_compact: bool) -> Result<&mut [u8], WindowError> {
         let capacity = self.capacity();
         if needed > capacity {
             return Err(WindowError::TooLarge { needed, capacity });
@@ -311,20 +334,37 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         if needed > free {
             return Err(WindowError::Full { needed, free });
         }
-        if needed > capacity.saturating_sub(self.tail) {
-            if may_defer && self.head < capacity / COMPACT_GAIN_DIVISOR {
-                return Err(WindowError::Full { needed, free });
+        let at = match self.place(needed) {
+            Some(at) => at,
+            None if !may_compact => return Err(WindowError::Full { needed, free }),
+            None if self.pinned => return Err(WindowError::Pinned),
+            None => {
+                self.linearize();
+                self.tail
             }
-            if self.pinned {
-                return Err(WindowError::Pinned);
-            }
-            self.compact();
-        }
-        let tail = self.tail;
+        };
         self.buf
             .as_mut()
-            .get_mut(tail..tail + needed)
+            .get_mut(at..at + needed)
             .ok_or(WindowError::Full { needed, free })
+    }
+
+    /// Where in the buffer a frame of `needed` bytes can go without moving anything: after
+    /// the last frame, or at the start of the buffer (wrapping) when the end is too short
+    /// and the front has room.
+    fn place(&mut self, needed: usize) -> Option<usize> {
+        match self.split {
+            Some(split) => {
+                let end = self.tail - split;
+                (end + needed <= self.head).then_some(end)
+            }
+            None if self.tail + needed <= self.capacity() => Some(self.tail),
+            None if needed <= self.head => {
+                self.split = Some(self.tail);
+                Some(0)
+            }
+            None => None,
+        }
     }
 
     /// Records a frame of `len` bytes just written at the tail.
@@ -333,15 +373,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         self.last = seq;
     }
 
-    /// Moves the kept bytes to the front of the buffer.
-    fn compact(&mut self) {
-        let (head, tail) = (self.head, self.tail);
-        if let Some(buf) = self.buf.as_mut().get_mut(..tail) {
-            buf.copy_within(head.., 0);
+    /// Moves the kept frames, in order, to the start of the buffer, unwrapped: one rotation
+    /// of the buffer up to the end of the part `head` is in. Every later part lands right
+    /// behind it, at its logical position minus `head`.
+    fn linearize(&mut self) {
+        let head = self.head;
+        let end = self.split.take().unwrap_or(self.tail);
+        if let Some(buf) = self.buf.as_mut().get_mut(..end) {
+            buf.rotate_left(head);
         }
         self.head = 0;
         self.sent -= head;
         self.tail -= head;
+    }
+
+    /// Empty, unwrapped, at the start of the buffer.
+    fn reset(&mut self) {
+        self.head = 0;
+        self.sent = 0;
+        self.tail = 0;
+        self.split = None;
     }
 
     /// Frees frames at the front that are no longer needed: written frames that are
@@ -362,21 +413,47 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
             self.head = end;
         }
         if self.head == self.tail {
-            self.head = 0;
-            self.sent = 0;
-            self.tail = 0;
+            self.reset();
+        } else if let Some(split) = self.split
+            && self.head >= split
+        {
+            // The part at the end of the buffer is all freed: unwrapped again.
+            self.split = None;
+            self.head -= split;
+            self.sent -= split;
+            self.tail -= split;
         }
     }
 
-    fn frames(&self) -> StoredFrames<'_> {
-        StoredFrames::new(self.bytes(self.head, self.tail))
+    /// Every stored frame in order: the part at the end of the buffer, then (when
+    /// wrapped) the part at its start.
+    fn frames(&self) -> impl Iterator<Item = StoredFrame<'_>> {
+        let first_end = self.region_end(self.head);
+        StoredFrames::new(self.bytes(self.head, first_end))
+            .chain(StoredFrames::new(self.bytes(first_end, self.tail)))
     }
 
     fn frame_at(&self, pos: usize) -> Option<StoredFrame<'_>> {
-        parse_data(self.bytes(pos, self.tail))
+        parse_data(self.bytes(pos, self.region_end(pos)))
     }
 
+    /// End of the contiguous stored bytes that logical position `pos` is in.
+    fn region_end(&self, pos: usize) -> usize {
+        match self.split {
+            Some(split) if pos < split => split,
+            _ => self.tail,
+        }
+    }
+
+    /// The stored bytes at logical positions `from..to`, which must not cross the split.
     fn bytes(&self, from: usize, to: usize) -> &[u8] {
-        self.buf.as_ref().get(from..to).unwrap_or_default()
+        let base = match self.split {
+            Some(split) if from >= split => split,
+            _ => 0,
+        };
+        self.buf
+            .as_ref()
+            .get(from - base..to - base)
+            .unwrap_or_default()
     }
 }

@@ -8,7 +8,7 @@ use postcard::ser_flavors::Size;
 
 use super::wire::Header;
 use super::{
-    Data, EncodeError, FLAGS_KNOWN, Frame, LEN_PREFIX, MAX_HEADER_LEN, MAX_NAME_LEN, WriteError,
+    DataHead, EncodeError, FLAGS_KNOWN, Frame, LEN_PREFIX, MAX_HEADER_LEN, MAX_NAME_LEN, WriteError,
 };
 
 /// Size of the whole encoded frame: length prefix, header and payload.
@@ -43,13 +43,7 @@ pub fn encode_data_header(
     payload_len: usize,
     out: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let frame = Frame::Data(Data {
-        seq,
-        topic_key,
-        flags,
-        payload: &[],
-    });
-    plan(&frame, payload_len)?.write(&frame, out)
+    DataHead::new(topic_key, flags)?.write(seq, payload_len, out)
 }
 
 /// Writes the whole frame to `w` without allocating: the prefix and header go through a

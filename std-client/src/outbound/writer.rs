@@ -11,8 +11,9 @@
 //! per source rather than one vectored write for all: `writev` cannot suppress SIGPIPE,
 //! which would kill a C host whose peer closed, while `write` on a socket is a `send` with
 //! `MSG_NOSIGNAL`. Control frames and drain bytes rarely wait beside window bytes.)
-//! Meanwhile other threads only append to the windows (a push that would have to compact
-//! waits for the unpin instead), so the unsent bytes still start with exactly what was
+//! Meanwhile other threads only append to the windows (after the last frame or, wrapping,
+//! at the start of the buffer; a push that would have to move frames waits for the unpin
+//! instead), so the unsent bytes still start with exactly what was
 //! handed to the write; every step that drops, rewinds or replaces frames runs on the
 //! sender thread itself, never during its write (or, for the store worker's spill, only
 //! while the window is not writable, see `PeerState::direct`). While it writes, or while a

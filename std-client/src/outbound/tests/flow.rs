@@ -152,7 +152,7 @@ fn a_fan_out_frame_to_an_idle_connection_is_left_to_the_sender_thread() {
     });
     std::thread::sleep(Duration::from_millis(1));
     let wake = peer
-        .enqueue(&h.shared.jobs, TOPIC_KEY, b"fan-out", true, PATIENCE, false)
+        .enqueue(&h.shared.jobs, &head(true), b"fan-out", PATIENCE, false)
         .unwrap();
     assert!(
         wake,
@@ -173,7 +173,7 @@ fn a_frame_to_an_idle_connection_is_written_by_the_caller() {
     // Longer than the idle gap since the last attempt (there was none).
     std::thread::sleep(Duration::from_millis(1));
     let wake = peer
-        .enqueue(&h.shared.jobs, TOPIC_KEY, b"direct", true, PATIENCE, true)
+        .enqueue(&h.shared.jobs, &head(true), b"direct", PATIENCE, true)
         .unwrap();
     assert!(!wake, "written already: nothing for the sender thread");
     assert!(peer.lock().window.unsent().is_empty());

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use liner_core::frame::{Decoder, Frame, Welcome, encode};
+use liner_core::frame::{DataHead, Decoder, FLAG_AT_LEAST_ONCE, Frame, Welcome, encode};
 use mio::{Poll, Waker};
 
 use crate::config::Config;
@@ -30,6 +30,12 @@ const PATIENCE: Duration = Duration::from_secs(5);
 pub(super) const SENDER: &str = "sender-1";
 pub(super) const SENDER_TOPIC: &str = "src";
 pub(super) const TOPIC_KEY: u64 = 7;
+
+/// The head of the test topic's frames.
+pub(super) fn head(at_least_once: bool) -> DataHead {
+    let flags = if at_least_once { FLAG_AT_LEAST_ONCE } else { 0 };
+    DataHead::new(TOPIC_KEY, flags).unwrap()
+}
 
 /// Short timers so failure paths run quickly.
 pub(super) fn fast_config() -> Config {
@@ -134,9 +140,8 @@ impl Harness {
         let wake = peer
             .enqueue(
                 &self.shared.jobs,
-                TOPIC_KEY,
+                &head(at_least_once),
                 payload,
-                at_least_once,
                 PATIENCE,
                 true,
             )
