@@ -144,15 +144,21 @@ fn two_frames_on_the_wire() -> (Harness, Script, Arc<OutPeer>, Side) {
     (h, script, peer, side)
 }
 
-#[test]
-fn a_fan_out_frame_to_an_idle_connection_is_left_to_the_sender_thread() {
+/// Pushes `payload` to an idle connection and checks the caller did not write it.
+fn assert_left_to_the_sender_thread(payload: &[u8], may_write_directly: bool) {
     let (h, _script, peer, mut side) = connected(fast_config());
     wait_state(&peer, "idle stream", |st| {
         st.stream.socket.is_some() && !st.stream.busy && !st.wake_pending
     });
     std::thread::sleep(Duration::from_millis(1));
     let wake = peer
-        .enqueue(&h.shared.jobs, &head(true), b"fan-out", PATIENCE, false)
+        .enqueue(
+            &h.shared.jobs,
+            &head(true),
+            payload,
+            PATIENCE,
+            may_write_directly,
+        )
         .unwrap();
     assert!(
         wake,
@@ -161,7 +167,17 @@ fn a_fan_out_frame_to_an_idle_connection_is_left_to_the_sender_thread() {
     assert!(!peer.lock().window.unsent().is_empty());
     h.shared.wake_sender();
     let frames = side.data(1);
-    assert_eq!(frames[0].1, b"fan-out");
+    assert_eq!(frames[0].1, payload);
+}
+
+#[test]
+fn a_fan_out_frame_to_an_idle_connection_is_left_to_the_sender_thread() {
+    assert_left_to_the_sender_thread(b"fan-out", false);
+}
+
+#[test]
+fn a_big_frame_to_an_idle_connection_is_left_to_the_sender_thread() {
+    assert_left_to_the_sender_thread(&[7; 20 * 1024], true);
 }
 
 #[test]
