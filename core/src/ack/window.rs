@@ -19,8 +19,8 @@
 //! position `p >= split` lives at `p - split` in the buffer. When the first part has been
 //! freed, positions are rebased and the window is unwrapped again. So no byte is ever
 //! moved to make room for a frame, whatever the acks free; the only exception is a
-//! best-effort frame (which `Full` would drop) in an unwrapped window with too little room
-//! at either end, which compacts the kept bytes to the front (one `copy_within`).
+//! best-effort frame (which `Full` would drop) with too little room at either end, which
+//! moves the kept frames to the front of the buffer (one rotation).
 //!
 //! `[sent, tail)` is exactly the byte stream still to be written. [`TxWindow::unsent`] is
 //! its first contiguous piece: all of it, or when it wraps, the part before the wrap (the
@@ -35,8 +35,8 @@
 //! A writer may hand the unsent bytes to the OS without holding whatever guards the window
 //! (and without copying them first): [`TxWindow::pin`] promises that those bytes stay where
 //! they are until [`TxWindow::unpin`]. Meanwhile pushes still append (at the end or, by
-//! wrapping, at the start), but a best-effort push that would have to compact fails with
-//! [`WindowError::Pinned`] instead of moving them.
+//! wrapping, at the start), but a best-effort push that would have to move the kept frames
+//! fails with [`WindowError::Pinned`] instead.
 //!
 //! # Acks
 //!
@@ -111,7 +111,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
     }
 
     /// Keeps the bytes of [`TxWindow::unsent`] at their addresses until
-    /// [`TxWindow::unpin`]: pushes that would compact fail with [`WindowError::Pinned`].
+    /// [`TxWindow::unpin`]: pushes that would move frames fail with [`WindowError::Pinned`].
     /// Only appending pushes, [`TxWindow::ack`] of frames already written and
     /// [`TxWindow::mark_written`] keep that promise; a pinned window must not be rewound,
     /// cleared or replaced.
@@ -382,9 +382,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         if let Some(buf) = self.buf.as_mut().get_mut(..end) {
             buf.rotate_left(head);
         }
-        self.head = 0;
-        self.sent -= head;
-        self.tail -= head;
+        self.shift_back(head);
+    }
+
+    /// Moves every logical position `by` bytes back (the frames now start `by` earlier).
+    fn shift_back(&mut self, by: usize) {
+        self.head -= by;
+        self.sent -= by;
+        self.tail -= by;
     }
 
     /// Empty, unwrapped, at the start of the buffer.
@@ -419,9 +424,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> TxWindow<B> {
         {
             // The part at the end of the buffer is all freed: unwrapped again.
             self.split = None;
-            self.head -= split;
-            self.sent -= split;
-            self.tail -= split;
+            self.shift_back(split);
         }
     }
 

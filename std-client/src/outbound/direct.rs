@@ -64,7 +64,13 @@ pub(crate) fn try_write(st: &mut PeerState) -> bool {
     let Some(socket) = stream.socket.as_ref() else {
         return false;
     };
-    if stream.busy || stream.cut > 0 || drain.as_ref().is_some_and(|d| !d.unsent().is_empty()) {
+    let bytes = window.unsent();
+    let len = bytes.len();
+    if len > DIRECT_MAX
+        || stream.busy
+        || stream.cut > 0
+        || drain.as_ref().is_some_and(|d| !d.unsent().is_empty())
+    {
         return false;
     }
     let now = Instant::now();
@@ -73,11 +79,6 @@ pub(crate) fn try_write(st: &mut PeerState) -> bool {
         .is_none_or(|t| now.duration_since(t) >= IDLE_GAP);
     stream.last_try = Some(now);
     if !idle {
-        return false;
-    }
-    let bytes = window.unsent();
-    let len = bytes.len();
-    if len > DIRECT_MAX {
         return false;
     }
     // On WouldBlock or an error the sender thread writes (and reports) as usual.
